@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'jpd-access',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

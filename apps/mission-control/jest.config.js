@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'mission-control',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'pairing-protocol',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'service-trust',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
