@@ -121,7 +121,9 @@ function translateJoseError(error: unknown): ProtocolError {
     return new InvalidTokenError('ERR_TOKEN_EXPIRED', 'The token expired.');
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf' || error.claim === 'iat') {
+    // A missing or non-numeric nbf or iat has another reason ("missing", "invalid") and falls
+    // through to ERR_TOKEN_CLAIM_INVALID below.
+    if ((error.claim === 'nbf' || error.claim === 'iat') && error.reason === 'check_failed') {
       return new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', 'The token is not valid yet.');
     }
     if (error.claim === 'typ') {

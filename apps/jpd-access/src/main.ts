@@ -1,0 +1,24 @@
+import { ConfigError, startService } from '@service-trust/server';
+
+import { accessService } from './access-service';
+import { loadConfig } from './config';
+
+async function main(): Promise<void> {
+  const service = await startService(accessService, loadConfig());
+
+  const stop = (signal: string) => {
+    service.context.logger.info({ signal }, 'stopping');
+    service.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('jpd-access failed to start:', error);
+  process.exit(1);
+});

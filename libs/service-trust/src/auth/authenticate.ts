@@ -1,0 +1,82 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ADMIN_SCOPE, hasScope, InvalidTokenError } from '@service-trust/pairing-protocol';
+import type { DataSource } from 'typeorm';
+
+import { Entities } from '../entities/schemas';
+import type { UserRecord } from '../entities/records';
+import { forbidden, unauthorized } from '../http/http-error';
+import type { Logger } from '../logger';
+import type { AuthenticatedToken, TokenService } from '../trust/token-service';
+import { verifyPassword } from './passwords';
+
+/** Who made a request: a local user, or a peer service holding a master token. */
+export type Principal =
+  | { kind: 'user'; username: string; scope: string }
+  | { kind: 'service'; subject: string; scope: string; token: AuthenticatedToken };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Reads the credentials of a request: HTTP Basic or a bearer access token. */
+export function createAuthenticator(options: {
+  dataSource: DataSource;
+  tokens: TokenService;
+  logger: Logger;
+}) {
+  const users = options.dataSource.getRepository<UserRecord>(Entities.user);
+
+  async function principalOf(req: Request): Promise<Principal> {
+    const header = req.headers.authorization;
+    if (!header) throw unauthorized();
+
+    const [scheme, value = ''] = header.split(' ', 2);
+    if (scheme.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const separator = decoded.indexOf(':');
+      const username = decoded.slice(0, separator);
+      const user = separator > 0 ? await users.findOneBy({ username }) : null;
+
+      if (!user || !(await verifyPassword(decoded.slice(separator + 1), user.passwordHash))) {
+        options.logger.info({ username: username.slice(0, 64) }, 'basic authentication failed');
+        throw unauthorized('Bad credentials.');
+      }
+      return { kind: 'user', username, scope: ADMIN_SCOPE };
+    }
+
+    if (scheme.toLowerCase() === 'bearer') {
+      let token: AuthenticatedToken;
+      try {
+        token = await options.tokens.authenticate(value);
+      } catch (error) {
+        if (!(error instanceof InvalidTokenError)) throw error;
+        options.logger.info({ code: error.code, detail: error.detail }, 'bearer authentication failed');
+        throw unauthorized(error.message, error.code);
+      }
+      if (token.record.kind === 'access') {
+        return { kind: 'user', username: token.claims.sub.split('/users/')[1] ?? token.claims.sub, scope: token.claims.scp };
+      }
+      return { kind: 'service', subject: token.claims.sub, scope: token.claims.scp, token };
+    }
+
+    throw unauthorized('Use HTTP Basic or a bearer token.');
+  }
+
+  /** Requires credentials that grant `scope`; an admin user has every scope. */
+  function requireScope(scope: string): RequestHandler {
+    return async (req: Request, _res: Response, next: NextFunction) => {
+      const principal = await principalOf(req);
+      if (!hasScope(principal.scope, scope) && !hasScope(principal.scope, ADMIN_SCOPE)) {
+        throw forbidden(`The credentials do not grant the scope ${scope}.`);
+      }
+      req.principal = principal;
+      next();
+    };
+  }
+
+  return { requireAdmin: requireScope(ADMIN_SCOPE), requireScope };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,68 @@
+/** The service's identity, one row created at first start. */
+export interface ServiceIdentityRecord {
+  id: number;
+  serviceId: string;
+  createdAt: Date;
+}
+
+/** A signing key; the private JWK is encrypted with the key-encryption key. */
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  publicJwk: string;
+  encryptedPrivateJwk: string;
+  createdAt: Date;
+}
+
+/** A local user who may call admin endpoints. */
+export interface UserRecord {
+  username: string;
+  passwordHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type TokenKind = 'pairing' | 'master' | 'access';
+
+export type TokenStatus = 'active' | 'used' | 'revoked';
+
+/** State of a token this service issued. The token text itself is never stored. */
+export interface TokenRecord {
+  id: string;
+  kind: TokenKind;
+  subject: string;
+  scope: string;
+  useCase: string | null;
+  status: TokenStatus;
+  expiresAt: Date;
+  createdAt: Date;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+  pairingId: string | null;
+}
+
+export type PairingStatus = 'active' | 'revoked';
+
+/** A peer that this service trusts, created by exchanging one pairing token. */
+export interface PairingRecord {
+  id: string;
+  useCase: string;
+  peerServiceId: string;
+  peerBaseUrl: string;
+  peerName: string | null;
+  pairingTokenId: string;
+  masterTokenId: string;
+  status: PairingStatus;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** A security-relevant event, such as a replayed pairing token. */
+export interface AuditEventRecord {
+  id: string;
+  type: string;
+  tokenId: string | null;
+  pairingId: string | null;
+  detail: string | null;
+  createdAt: Date;
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { errorBody, ProtocolError } from '@service-trust/pairing-protocol';
+
+import type { Logger } from '../logger';
+import { HttpError } from './http-error';
+
+/** Answers 404 in the error shape for a route that no router matched. */
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json(errorBody('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
+};
+
+/**
+ * Maps errors to the one error body. Known errors keep their status, code and message; anything
+ * else becomes a 500 with a correlation id that is logged with the real error.
+ */
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+
+    if (error instanceof HttpError) {
+      res.set(error.headers);
+      res.status(error.status).json(errorBody(error.code, error.message));
+      return;
+    }
+    if (error instanceof ProtocolError) {
+      if (error.status === 401) res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      res.status(error.status).json(errorBody(error.code, error.message));
+      return;
+    }
+
+    const bodyError = describeBodyError(error);
+    if (bodyError) {
+      res.status(bodyError.status).json(errorBody(bodyError.code, bodyError.message));
+      return;
+    }
+
+    const correlationId = randomUUID();
+    logger.error({ err: error, correlationId, method: req.method, path: req.path }, 'request failed');
+    res
+      .status(500)
+      .json(errorBody('INTERNAL_ERROR', `The request failed. Correlation id: ${correlationId}.`));
+  };
+}
+
+/** Describes the errors that Express's body parser raises, by their `type`. */
+function describeBodyError(
+  error: unknown,
+): { status: number; code: string; message: string } | undefined {
+  const type = (error as { type?: unknown } | undefined)?.type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return { status: 400, code: 'INVALID_JSON', message: 'The request body is not valid JSON.' };
+    case 'entity.too.large':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The body encoding is not supported.' };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,179 @@
+import express, { type Router } from 'express';
+import {
+  ADMIN_SCOPE,
+  DEFAULT_PAIRING_TOKEN_TTL_SECONDS,
+  exchangeRequestSchema,
+  InvalidTokenError,
+  isUseCase,
+  MAX_PAIRING_TOKEN_TTL_SECONDS,
+  MIN_PAIRING_TOKEN_TTL_SECONDS,
+  normalizeBaseUrl,
+  pairingTokenRequestSchema,
+  UrlRejectedError,
+  type UseCase,
+} from '@service-trust/pairing-protocol';
+import { z } from 'zod';
+
+import type { Authenticator } from '../auth/authenticate';
+import type { PairingRecord, TokenRecord } from '../entities/records';
+import type { KeyStore } from '../trust/key-store';
+import type { TokenService } from '../trust/token-service';
+import { badRequest, notFound, unauthorized } from './http-error';
+import { parseBody } from './validate';
+
+const revokePairingSchema = z.strictObject({ base_url: z.string().min(1).max(2048) });
+
+const createTokenSchema = z.strictObject({
+  expires_in: z.number().int().min(60).max(365 * 24 * 60 * 60).optional(),
+  scope: z.literal(ADMIN_SCOPE).optional(),
+});
+
+const tokenIdSchema = z.uuid();
+
+/** Default lifetime of an admin access token: 1 hour. */
+const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
+
+/**
+ * Routes of service trust, mounted under a service's API prefix: pairing tokens for the use cases
+ * this service issues, the exchange URL, pairings, admin tokens and the public keys.
+ */
+export function createServiceTrustRouter(options: {
+  useCases: readonly UseCase[];
+  tokens: TokenService;
+  keys: KeyStore;
+  auth: Authenticator;
+}): Router {
+  const { tokens, auth } = options;
+  const router = express.Router();
+
+  const issuedUseCase = (value: string): UseCase => {
+    if (!isUseCase(value) || !options.useCases.includes(value)) {
+      throw notFound(`Unknown use case ${JSON.stringify(value)}; this service issues ${options.useCases.join(', ')}.`);
+    }
+    return value;
+  };
+
+  router.get('/keys/jwks', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=60').json(options.keys.publicKeySet);
+  });
+
+  router.post('/service_trust/pairing/:useCase', auth.requireAdmin, async (req, res) => {
+    const useCase = issuedUseCase(req.params.useCase as string);
+    const body = parseBody(req, pairingTokenRequestSchema, { optional: true });
+    const expiresIn = body.expires_in ?? DEFAULT_PAIRING_TOKEN_TTL_SECONDS;
+    if (expiresIn < MIN_PAIRING_TOKEN_TTL_SECONDS || expiresIn > MAX_PAIRING_TOKEN_TTL_SECONDS) {
+      throw badRequest(
+        `expires_in must be from ${MIN_PAIRING_TOKEN_TTL_SECONDS} to ${MAX_PAIRING_TOKEN_TTL_SECONDS} seconds.`,
+      );
+    }
+
+    const username = req.principal?.kind === 'user' ? req.principal.username : 'admin';
+    res.json(await tokens.issuePairingToken({ useCase, username, expiresIn, twoWay: body.two_way }));
+  });
+
+  router.post('/service_trust/exchange', async (req, res) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer ([^\s]+)$/i.exec(header);
+    if (!match) throw unauthorized('A pairing token is required as a bearer token.', 'INVALID_TOKEN');
+
+    const body = parseBody(req, exchangeRequestSchema);
+    let baseUrl: string;
+    try {
+      baseUrl = normalizeBaseUrl(body.base_url, 'base_url');
+    } catch (error) {
+      if (error instanceof UrlRejectedError) throw badRequest(error.message);
+      throw error;
+    }
+
+    try {
+      res.json(await tokens.exchange(match[1], { ...body, base_url: baseUrl }));
+    } catch (error) {
+      // An anonymous caller learns only that the token was refused; the reason goes to the log.
+      if (error instanceof InvalidTokenError) {
+        req.log?.info({ code: error.code, reason: error.message }, 'exchange rejected');
+        throw unauthorized('The pairing token is invalid.', 'INVALID_TOKEN');
+      }
+      throw error;
+    }
+  });
+
+  router.get('/service_trust/pairings', auth.requireAdmin, async (_req, res) => {
+    const pairings = await tokens.listPairings();
+    res.json({ pairings: pairings.map(pairingView) });
+  });
+
+  router.delete('/service_trust/pairings/:useCase', auth.requireAdmin, async (req, res) => {
+    const useCase = issuedUseCase(req.params.useCase as string);
+    const body = parseBody(req, revokePairingSchema);
+    let baseUrl: string;
+    try {
+      baseUrl = normalizeBaseUrl(body.base_url, 'base_url');
+    } catch (error) {
+      if (error instanceof UrlRejectedError) throw badRequest(error.message);
+      throw error;
+    }
+
+    if (!(await tokens.revokePairing(useCase, baseUrl))) {
+      throw notFound(`No active ${useCase} trust with ${baseUrl}.`);
+    }
+    res.status(204).end();
+  });
+
+  router.post('/tokens', auth.requireAdmin, async (req, res) => {
+    const body = parseBody(req, createTokenSchema, { optional: true });
+    const username = req.principal?.kind === 'user' ? req.principal.username : 'admin';
+    res.json(
+      await tokens.issueAccessToken({
+        username,
+        scope: body.scope ?? ADMIN_SCOPE,
+        expiresIn: body.expires_in ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+      }),
+    );
+  });
+
+  router.get('/tokens/:id', auth.requireAdmin, async (req, res) => {
+    const record = await findTokenOr404(tokens, req.params.id as string);
+    res.json(tokenView(record));
+  });
+
+  router.delete('/tokens/:id', auth.requireAdmin, async (req, res) => {
+    const record = await findTokenOr404(tokens, req.params.id as string);
+    await tokens.revokeToken(record.id);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+async function findTokenOr404(tokens: TokenService, id: string): Promise<TokenRecord> {
+  const record = tokenIdSchema.safeParse(id).success ? await tokens.findToken(id) : null;
+  if (!record) throw notFound(`Token ${JSON.stringify(id)} was not found.`);
+  return record;
+}
+
+function tokenView(record: TokenRecord) {
+  return {
+    token_id: record.id,
+    kind: record.kind,
+    subject: record.subject,
+    scope: record.scope,
+    use_case: record.useCase ?? undefined,
+    status: record.status,
+    issued_at: record.createdAt.toISOString(),
+    expires_at: record.expiresAt.toISOString(),
+  };
+}
+
+function pairingView(pairing: PairingRecord) {
+  return {
+    id: pairing.id,
+    use_case: pairing.useCase,
+    service_id: pairing.peerServiceId,
+    base_url: pairing.peerBaseUrl,
+    name: pairing.peerName ?? undefined,
+    status: pairing.status,
+    master_token_id: pairing.masterTokenId,
+    created_at: pairing.createdAt.toISOString(),
+    revoked_at: pairing.revokedAt?.toISOString(),
+  };
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import express, { type Router } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { UseCase } from '@service-trust/pairing-protocol';
+import { DEFAULT_MASTER_TOKEN_TTL_SECONDS } from '@service-trust/pairing-protocol';
+import type { DataSource, EntitySchema, MigrationInterface } from 'typeorm';
+
+import { createAuthenticator, type Authenticator } from './auth/authenticate';
+import type { CommonConfig } from './config/env';
+import { SecretBox } from './crypto/secret-box';
+import { openDataSource } from './db/data-source';
+import type { Dialect } from './db/dialect';
+import { serviceTrustEntities } from './entities/schemas';
+import { createErrorHandler, notFoundHandler } from './http/error-handler';
+import { createServiceTrustRouter } from './http/service-trust-router';
+import { createLogger, type Logger } from './logger';
+import { CreateServiceTrustTables1764806400000 } from './migrations/1764806400000-create-service-trust-tables';
+import { ensureAdminUser, ensureServiceId } from './trust/identity';
+import { KeyStore } from './trust/key-store';
+import { TokenService, type Clock } from './trust/token-service';
+
+/** Everything a service's own routes need, built once at start. */
+export interface ServiceContext {
+  config: CommonConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  serviceId: string;
+  secretBox: SecretBox;
+  keys: KeyStore;
+  tokens: TokenService;
+  auth: Authenticator;
+  clock: Clock;
+}
+
+/** What makes one service different from the other. */
+export interface ServiceDefinition {
+  /** Name used in logs, e.g. `jpd-access`. */
+  name: string;
+  /** Prefix of the service id, e.g. `jfac`. */
+  serviceIdPrefix: string;
+  /** Path prefix of the REST API, e.g. `/access/api/v1`. */
+  apiPrefix: string;
+  /** Use cases this service issues pairing tokens for. */
+  useCases: readonly UseCase[];
+  version: string;
+  entities?: (dialect: Dialect) => EntitySchema<any>[];
+  migrations?: Array<new () => MigrationInterface>;
+  /** Adds the service's own routes, mounted under `apiPrefix`. */
+  routes?: (context: ServiceContext) => Router;
+  /** Starts background work, such as periodic probes; returns a function that stops it. */
+  background?: (context: ServiceContext) => () => void;
+}
+
+/** A service listening for requests. */
+export interface RunningService {
+  context: ServiceContext;
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Composes and starts a service: database and migrations, identity, keys, admin user, routes,
+ * then the HTTP listener.
+ */
+export async function startService(
+  definition: ServiceDefinition,
+  config: CommonConfig,
+  overrides: { logger?: Logger; clock?: Clock; masterTokenTtlSeconds?: number } = {},
+): Promise<RunningService> {
+  const logger = overrides.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL });
+  const clock = overrides.clock ?? (() => new Date());
+
+  const dataSource = await openDataSource({
+    databaseUrl: config.DATABASE_URL,
+    entities: (dialect) => [...serviceTrustEntities(dialect), ...(definition.entities?.(dialect) ?? [])],
+    migrations: [CreateServiceTrustTables1764806400000, ...(definition.migrations ?? [])],
+  });
+
+  try {
+    const serviceId = await ensureServiceId(dataSource, definition.serviceIdPrefix);
+    const serviceLogger = logger.child({ serviceId });
+    const secretBox = SecretBox.load({ base64Key: config.KEY_ENCRYPTION_KEY, dataDir: config.DATA_DIR, logger: serviceLogger });
+    const keys = await KeyStore.open({ dataSource, secretBox, serviceId, alg: config.SIGNING_ALGORITHM, logger: serviceLogger });
+    await ensureAdminUser({ dataSource, password: config.ADMIN_PASSWORD, dataDir: config.DATA_DIR, logger: serviceLogger });
+
+    const tokens = new TokenService({
+      dataSource,
+      keys,
+      serviceId,
+      baseUrl: config.BASE_URL,
+      apiPrefix: definition.apiPrefix,
+      masterTokenTtlSeconds: overrides.masterTokenTtlSeconds ?? DEFAULT_MASTER_TOKEN_TTL_SECONDS,
+      logger: serviceLogger,
+      clock,
+    });
+    const auth = createAuthenticator({ dataSource, tokens, logger: serviceLogger });
+    const context: ServiceContext = { config, logger: serviceLogger, dataSource, serviceId, secretBox, keys, tokens, auth, clock };
+
+    const app = createApp(definition, context);
+    const server = await listen(app, config.PORT, config.HOST);
+    const port = (server.address() as AddressInfo).port;
+    const stopBackground = definition.background?.(context);
+    serviceLogger.info({ port, baseUrl: config.BASE_URL, database: dataSource.options.type }, 'service started');
+
+    return {
+      context,
+      server,
+      port,
+      async close() {
+        stopBackground?.();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await dataSource.destroy();
+        serviceLogger.info('service stopped');
+      },
+    };
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+function createApp(definition: ServiceDefinition, context: ServiceContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use(
+    pinoHttp({
+      logger: context.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(express.json({ limit: '64kb', strict: true }));
+
+  const api = express.Router();
+  api.get('/system/ping', (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+  api.get('/system/info', context.auth.requireScope('system:info:r'), (_req, res) => {
+    res.json({
+      service_id: context.serviceId,
+      base_url: context.config.BASE_URL,
+      name: definition.name,
+      version: definition.version,
+    });
+  });
+  api.use(createServiceTrustRouter({ useCases: definition.useCases, tokens: context.tokens, keys: context.keys, auth: context.auth }));
+  if (definition.routes) api.use(definition.routes(context));
+
+  app.use(definition.apiPrefix, api);
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(context.logger));
+  return app;
+}
+
+function listen(app: express.Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  ACCESS_TOKEN_TYPE,
+  accessTokenClaimsSchema,
+  encodePairingExtension,
+  InvalidTokenError,
+  isProtocolError,
+  MASTER_TOKEN_SCOPES,
+  PAIRING_TOKEN_TYPE,
+  PairingTokenConsumedError,
+  pairingScope,
+  pairingTokenClaimsSchema,
+  signToken,
+  type AccessTokenClaims,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  type PairingTokenClaims,
+  type PairingTokenResponse,
+  type TokenType,
+  type UseCase,
+} from '@service-trust/pairing-protocol';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { z } from 'zod';
+
+import { Entities } from '../entities/schemas';
+import type { AuditEventRecord, PairingRecord, TokenKind, TokenRecord } from '../entities/records';
+import type { Logger } from '../logger';
+import type { KeyStore } from './key-store';
+
+/** Source of the current time; tests inject one to check expiry. */
+export type Clock = () => Date;
+
+/** An access token that was verified and is active in the database. */
+export interface AuthenticatedToken {
+  claims: AccessTokenClaims;
+  record: TokenRecord;
+}
+
+/** Raised inside the exchange transaction when the conditional update matched no row. */
+class NotConsumed extends Error {}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * Issues, verifies, consumes and revokes this service's tokens. Token state lives in the
+ * database, so every replica on the same database agrees on it.
+ */
+export class TokenService {
+  constructor(
+    private readonly options: {
+      dataSource: DataSource;
+      keys: KeyStore;
+      serviceId: string;
+      baseUrl: string;
+      apiPrefix: string;
+      masterTokenTtlSeconds: number;
+      logger: Logger;
+      clock?: Clock;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.options.clock?.() ?? new Date();
+  }
+
+  private get tokens() {
+    return this.options.dataSource.getRepository<TokenRecord>(Entities.token);
+  }
+
+  private get pairings() {
+    return this.options.dataSource.getRepository<PairingRecord>(Entities.pairing);
+  }
+
+  /** Issues a pairing token for `useCase`, with a pairing URL when `twoWay` is set. */
+  async issuePairingToken(request: {
+    useCase: UseCase;
+    username: string;
+    expiresIn: number;
+    twoWay?: boolean;
+  }): Promise<PairingTokenResponse> {
+    const { serviceId, baseUrl, apiPrefix } = this.options;
+    const now = this.now();
+    const id = randomUUID();
+    const exp = seconds(now) + request.expiresIn;
+    const subject = `${serviceId}/users/${request.username}`;
+    const scope = pairingScope(request.useCase);
+
+    const ext = encodePairingExtension({
+      base_url: baseUrl,
+      exchange_url: `${baseUrl}${apiPrefix}/service_trust/exchange`,
+      pairing_url: request.twoWay
+        ? `${baseUrl}${apiPrefix}/service_trust/pairing/${request.useCase}`
+        : undefined,
+    });
+    const token = await signToken({
+      key: this.options.keys.signingKey,
+      typ: PAIRING_TOKEN_TYPE,
+      claims: { iss: serviceId, aud: serviceId, sub: subject, scp: scope, jti: id, exp, ext },
+      now,
+    });
+
+    await this.insertToken({ id, kind: 'pairing', subject, scope, useCase: request.useCase, expiresAt: new Date(exp * 1000), createdAt: now });
+    this.options.logger.info({ tokenId: id, useCase: request.useCase, expiresIn: request.expiresIn }, 'pairing_token.issued');
+    return { pairing_token: token, token_id: id, expires_in: request.expiresIn };
+  }
+
+  /** Issues an access token for a local user. */
+  async issueAccessToken(request: {
+    username: string;
+    scope: string;
+    expiresIn: number;
+  }): Promise<ExchangeResponse> {
+    const now = this.now();
+    const id = randomUUID();
+    const subject = `${this.options.serviceId}/users/${request.username}`;
+    const exp = seconds(now) + request.expiresIn;
+    const token = await this.signAccessToken({ id, subject, scope: request.scope, exp, now });
+
+    await this.insertToken({ id, kind: 'access', subject, scope: request.scope, useCase: null, expiresAt: new Date(exp * 1000), createdAt: now });
+    this.options.logger.info({ tokenId: id, subject }, 'access_token.issued');
+    return { access_token: token, token_id: id, expires_in: request.expiresIn, scope: request.scope, token_type: 'Bearer' };
+  }
+
+  /**
+   * Verifies a token of kind `typ` with this service's keys. An unknown `kid` triggers one key
+   * reload, so keys added by another replica are found.
+   */
+  async verify<Schema extends z.ZodType<Record<string, unknown>>>(
+    token: unknown,
+    typ: TokenType,
+    schema: Schema,
+  ): Promise<z.infer<Schema>> {
+    const expected = { typ, schema, now: this.now() };
+    try {
+      return (await this.options.keys.verifier.verify(token, expected)).claims;
+    } catch (error) {
+      if (!isProtocolError(error, 'ERR_TOKEN_SIGNATURE_INVALID')) throw error;
+      if (!(await this.options.keys.reloadIfStale())) throw error;
+      return (await this.options.keys.verifier.verify(token, expected)).claims;
+    }
+  }
+
+  /**
+   * Verifies an access token and checks that it is active in the database.
+   *
+   * @throws {InvalidTokenError} when the token is invalid, unknown, revoked or expired.
+   */
+  async authenticate(token: string): Promise<AuthenticatedToken> {
+    const claims = await this.verify(token, ACCESS_TOKEN_TYPE, accessTokenClaimsSchema);
+    const record = await this.tokens.findOneBy({ id: claims.jti });
+
+    if (!record || record.kind === 'pairing') {
+      throw new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token is not known to this service.');
+    }
+    if (record.status !== 'active') {
+      throw new InvalidTokenError('ERR_TOKEN_REVOKED', 'The token was revoked.');
+    }
+    return { claims, record };
+  }
+
+  /**
+   * Exchanges a pairing token for a master token. The token is consumed by one conditional
+   * update, in the same transaction that records the pairing and the master token, so across any
+   * number of concurrent requests and replicas at most one exchange succeeds. The master token is
+   * signed before the transaction and returned only after it commits.
+   *
+   * @throws {InvalidTokenError} when the token is invalid, unknown, revoked or expired.
+   * @throws {PairingTokenConsumedError} when the token was already used; an audit event is stored.
+   */
+  async exchange(token: string, request: ExchangeRequest): Promise<ExchangeResponse> {
+    const claims = await this.verify(token, PAIRING_TOKEN_TYPE, pairingTokenClaimsSchema);
+    const useCase = useCaseOf(claims);
+    const now = this.now();
+    const masterTokenId = randomUUID();
+    const pairingId = randomUUID();
+    const expiresIn = this.options.masterTokenTtlSeconds;
+    const scope = MASTER_TOKEN_SCOPES[useCase];
+    const subject = `${this.options.serviceId}/services/${request.service_id}`;
+    const accessToken = await this.signAccessToken({ id: masterTokenId, subject, scope, exp: seconds(now) + expiresIn, now });
+
+    try {
+      await this.options.dataSource.transaction(async (manager) => {
+        const consumed = await manager
+          .createQueryBuilder()
+          .update(Entities.token)
+          .set({ status: 'used', usedAt: now, pairingId })
+          .where('id = :id AND kind = :kind AND status = :status AND expires_at > :now', {
+            id: claims.jti,
+            kind: 'pairing',
+            status: 'active',
+            now,
+          })
+          .execute();
+        if (consumed.affected !== 1) throw new NotConsumed();
+
+        await this.revokeActivePairings(manager, useCase, request.base_url, now);
+        await manager.getRepository<TokenRecord>(Entities.token).insert(
+          tokenRecord({ id: masterTokenId, kind: 'master', subject, scope, useCase, expiresAt: new Date((seconds(now) + expiresIn) * 1000), createdAt: now, pairingId }),
+        );
+        await manager.getRepository<PairingRecord>(Entities.pairing).insert({
+          id: pairingId,
+          useCase,
+          peerServiceId: request.service_id,
+          peerBaseUrl: request.base_url,
+          peerName: request.name ?? null,
+          pairingTokenId: claims.jti,
+          masterTokenId,
+          status: 'active',
+          createdAt: now,
+          revokedAt: null,
+        });
+      });
+    } catch (error) {
+      if (error instanceof NotConsumed) throw await this.explainNotConsumed(claims.jti, now);
+      throw error;
+    }
+
+    this.options.logger.info({ tokenId: claims.jti, pairingId, masterTokenId, peer: request.service_id }, 'pairing_token.consumed');
+    return { access_token: accessToken, token_id: masterTokenId, expires_in: expiresIn, scope, token_type: 'Bearer' };
+  }
+
+  /** Lists pairings, newest first. */
+  listPairings(): Promise<PairingRecord[]> {
+    return this.pairings.find({ order: { createdAt: 'DESC' } });
+  }
+
+  /**
+   * Revokes the active pairing of `useCase` with the peer at `baseUrl`, and its master token.
+   * Returns false when there is none.
+   */
+  async revokePairing(useCase: string, baseUrl: string): Promise<boolean> {
+    const now = this.now();
+    const revoked = await this.options.dataSource.transaction((manager) =>
+      this.revokeActivePairings(manager, useCase, baseUrl, now),
+    );
+    return revoked > 0;
+  }
+
+  /** Returns the stored state of a token, or undefined. */
+  findToken(id: string): Promise<TokenRecord | null> {
+    return this.tokens.findOneBy({ id });
+  }
+
+  /** Revokes a token, and the pairing it belongs to when it is a master token. */
+  async revokeToken(id: string): Promise<boolean> {
+    const now = this.now();
+    return this.options.dataSource.transaction(async (manager) => {
+      const record = await manager.getRepository<TokenRecord>(Entities.token).findOneBy({ id });
+      if (!record) return false;
+
+      if (record.kind === 'master' && record.pairingId) {
+        await manager
+          .getRepository<PairingRecord>(Entities.pairing)
+          .update({ id: record.pairingId, status: 'active' }, { status: 'revoked', revokedAt: now });
+      }
+      await manager
+        .getRepository<TokenRecord>(Entities.token)
+        .update({ id, status: 'active' }, { status: 'revoked', revokedAt: now });
+      this.options.logger.info({ tokenId: id, kind: record.kind }, `${record.kind}_token.revoked`);
+      return true;
+    });
+  }
+
+  /** Lists audit events about a token, oldest first. */
+  auditEventsOf(tokenId: string): Promise<AuditEventRecord[]> {
+    return this.options.dataSource
+      .getRepository<AuditEventRecord>(Entities.auditEvent)
+      .find({ where: { tokenId }, order: { createdAt: 'ASC' } });
+  }
+
+  private async revokeActivePairings(manager: EntityManager, useCase: string, baseUrl: string, now: Date): Promise<number> {
+    const pairings = manager.getRepository<PairingRecord>(Entities.pairing);
+    const active = await pairings.findBy({ useCase, peerBaseUrl: baseUrl, status: 'active' });
+
+    for (const pairing of active) {
+      await pairings.update({ id: pairing.id }, { status: 'revoked', revokedAt: now });
+      await manager
+        .getRepository<TokenRecord>(Entities.token)
+        .update({ id: pairing.masterTokenId, status: 'active' }, { status: 'revoked', revokedAt: now });
+      this.options.logger.info({ pairingId: pairing.id, masterTokenId: pairing.masterTokenId }, 'master_token.revoked');
+    }
+    return active.length;
+  }
+
+  /** Finds out why a pairing token could not be consumed, recording a replay when it was used. */
+  private async explainNotConsumed(tokenId: string, now: Date): Promise<Error> {
+    const record = await this.tokens.findOneBy({ id: tokenId });
+
+    if (!record || record.kind !== 'pairing') {
+      return new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token is not known to this service.');
+    }
+    if (record.status === 'used') {
+      await this.options.dataSource.getRepository<AuditEventRecord>(Entities.auditEvent).insert({
+        id: randomUUID(),
+        type: 'pairing_token.replayed',
+        tokenId,
+        pairingId: record.pairingId,
+        detail: 'A used pairing token was presented again; it may have been intercepted.',
+        createdAt: now,
+      });
+      this.options.logger.warn({ tokenId, pairingId: record.pairingId }, 'pairing_token.replayed');
+      return new PairingTokenConsumedError(`pairing ${record.pairingId}`);
+    }
+    if (record.status === 'revoked') {
+      return new InvalidTokenError('ERR_TOKEN_REVOKED', 'The token was revoked.');
+    }
+    return new InvalidTokenError('ERR_TOKEN_EXPIRED', 'The token expired.');
+  }
+
+  private signAccessToken(token: { id: string; subject: string; scope: string; exp: number; now: Date }): Promise<string> {
+    const { serviceId } = this.options;
+    return signToken({
+      key: this.options.keys.signingKey,
+      typ: ACCESS_TOKEN_TYPE,
+      claims: { iss: serviceId, aud: serviceId, sub: token.subject, scp: token.scope, jti: token.id, exp: token.exp },
+      now: token.now,
+    });
+  }
+
+  private async insertToken(token: Parameters<typeof tokenRecord>[0]): Promise<void> {
+    await this.tokens.insert(tokenRecord(token));
+  }
+}
+
+function tokenRecord(token: {
+  id: string;
+  kind: TokenKind;
+  subject: string;
+  scope: string;
+  useCase: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+  pairingId?: string;
+}): TokenRecord {
+  return { ...token, status: 'active', usedAt: null, revokedAt: null, pairingId: token.pairingId ?? null };
+}
+
+/** Reads the use case from a pairing token's scope. */
+function useCaseOf(claims: PairingTokenClaims): UseCase {
+  const match = /^internal:service-trust\/pairing\/([a-z-]+):x$/.exec(claims.scp);
+  const useCase = match?.[1];
+  if (useCase !== 'mission-control' && useCase !== 'jpd') {
+    throw new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token scope is not a pairing scope.');
+  }
+  return useCase;
+}
