@@ -1,10 +1,9 @@
-import { ConfigError, startService } from '@service-trust/server';
+import { ConfigError } from '@service-trust/server';
 
-import { accessService } from './access-service';
-import { loadConfig } from './config';
+import { startAccessService } from './index';
 
 async function main(): Promise<void> {
-  const service = await startService(accessService, loadConfig());
+  const service = await startAccessService();
 
   const stop = (signal: string) => {
     service.context.logger.info({ signal }, 'stopping');

@@ -57,16 +57,21 @@ export function isLinkLocalOrMetadata(address: string): boolean {
   const host = address.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
   if (METADATA_HOSTS.has(host) || METADATA_ADDRESSES.has(host)) return true;
 
+  // An IPv4-mapped address (::ffff:a.b.c.d, which the URL parser writes as ::ffff:hhhh:hhhh)
+  // reaches the IPv4 address on a dual-stack host, so it is checked as that IPv4 address.
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-  const ipv4 = mapped ? mapped[1] : host;
-  if (isIP(ipv4) === 4) return ipv4.startsWith('169.254.');
+  const hextets = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  const ipv4 = mapped ? mapped[1] : hextets ? hextetsToIpv4(hextets[1], hextets[2]) : host;
+  if (isIP(ipv4) === 4) return ipv4.startsWith('169.254.') || METADATA_ADDRESSES.has(ipv4);
 
-  if (isIP(host) === 6) {
-    const hextet = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-    if (hextet) return parseInt(hextet[1], 16) === 0xa9fe;
-    return /^fe[89ab][0-9a-f]:/.test(host);
-  }
-  return false;
+  return isIP(host) === 6 && /^fe[89ab][0-9a-f]:/.test(host);
+}
+
+/** Converts the last two hextets of an IPv4-mapped IPv6 address to a dotted IPv4 address. */
+function hextetsToIpv4(high: string, low: string): string {
+  const highBits = parseInt(high, 16);
+  const lowBits = parseInt(low, 16);
+  return [highBits >> 8, highBits & 0xff, lowBits >> 8, lowBits & 0xff].join('.');
 }
 
 /** Throws when `url`'s host is a link-local or metadata address and the policy forbids it. */

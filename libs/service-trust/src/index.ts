@@ -14,3 +14,4 @@ export * from './trust/identity';
 export * from './trust/key-store';
 export * from './trust/token-service';
 export * from './service';
+export * from './http/peer-client';

@@ -1,0 +1,15 @@
+import { startService, type Clock, type Logger, type RunningService } from '@service-trust/server';
+
+import { accessService } from './access-service';
+import { loadConfig } from './config';
+
+export { accessService, VERSION } from './access-service';
+export { DEFAULT_PORT, loadConfig, type AccessConfig } from './config';
+
+/** Starts the Access service with configuration read from `env`. */
+export function startAccessService(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: { logger?: Logger; clock?: Clock; masterTokenTtlSeconds?: number } = {},
+): Promise<RunningService> {
+  return startService(accessService, loadConfig(env), overrides);
+}
