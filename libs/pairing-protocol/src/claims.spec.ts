@@ -41,7 +41,11 @@ describe('parsePairingExtension', () => {
   });
 
   it('parses the optional members', () => {
-    const extension = { ...EXTENSION, pairing_url: 'https://127.0.0.1:8443/pair', revocable: false };
+    const extension = {
+      ...EXTENSION,
+      pairing_url: 'https://127.0.0.1:8443/pair',
+      revocable: false,
+    };
 
     expect(parsePairingExtension(JSON.stringify(extension))).toEqual(extension);
   });
@@ -80,7 +84,9 @@ describe('parsePairingExtension', () => {
   });
 
   it('rejects a missing exchange_url', () => {
-    const error = errorOf(() => parsePairingExtension(JSON.stringify({ base_url: EXTENSION.base_url })));
+    const error = errorOf(() =>
+      parsePairingExtension(JSON.stringify({ base_url: EXTENSION.base_url })),
+    );
 
     expect(error.message).toBe('The token is invalid.');
     expect(error.detail).toContain('exchange_url');

@@ -1,8 +1,17 @@
-import { ADMIN_SCOPE, MASTER_TOKEN_SCOPES, USE_CASES, hasScope, isUseCase, pairingScope } from './scopes';
+import {
+  ADMIN_SCOPE,
+  MASTER_TOKEN_SCOPES,
+  USE_CASES,
+  hasScope,
+  isUseCase,
+  pairingScope,
+} from './scopes';
 
 describe('pairingScope', () => {
   it('returns the mission-control scope', () => {
-    expect(pairingScope('mission-control')).toBe('internal:service-trust/pairing/mission-control:x');
+    expect(pairingScope('mission-control')).toBe(
+      'internal:service-trust/pairing/mission-control:x',
+    );
   });
 
   it('returns the jpd scope', () => {
@@ -21,12 +30,19 @@ describe('isUseCase', () => {
     expect(isUseCase(value)).toBe(true);
   });
 
-  it.each(['', 'JPD', 'Mission-Control', 'mission_control', ' jpd', 'jpd ', 'admin', 'toString', '__proto__'])(
-    'rejects %p',
-    (value) => {
-      expect(isUseCase(value)).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    'JPD',
+    'Mission-Control',
+    'mission_control',
+    ' jpd',
+    'jpd ',
+    'admin',
+    'toString',
+    '__proto__',
+  ])('rejects %p', (value) => {
+    expect(isUseCase(value)).toBe(false);
+  });
 });
 
 describe('hasScope', () => {

@@ -1,6 +1,11 @@
 import type { PairingExtension } from './claims';
 import { UrlRejectedError } from './errors';
-import { assertAllowedHost, checkPairingUrls, isLinkLocalOrMetadata, normalizeBaseUrl } from './url-policy';
+import {
+  assertAllowedHost,
+  checkPairingUrls,
+  isLinkLocalOrMetadata,
+  normalizeBaseUrl,
+} from './url-policy';
 
 /** Returns the error `action` throws, and fails the test when it returns. */
 function errorOf(action: () => unknown): UrlRejectedError {
@@ -245,7 +250,9 @@ describe('checkPairingUrls', () => {
     const error = errorOf(() => checkPairingUrls(BASE, extension({ exchange_url: exchangeUrl })));
 
     expect(error.code).toBe('ERR_URL_REJECTED');
-    expect(error.message).toBe("The token's exchange_url is not on the origin http://127.0.0.1:8040.");
+    expect(error.message).toBe(
+      "The token's exchange_url is not on the origin http://127.0.0.1:8040.",
+    );
   });
 
   it.each([
@@ -256,7 +263,9 @@ describe('checkPairingUrls', () => {
     const error = errorOf(() => checkPairingUrls(BASE, extension({ pairing_url: pairingUrl })));
 
     expect(error.code).toBe('ERR_URL_REJECTED');
-    expect(error.message).toBe("The token's pairing_url is not on the origin http://127.0.0.1:8040.");
+    expect(error.message).toBe(
+      "The token's pairing_url is not on the origin http://127.0.0.1:8040.",
+    );
   });
 
   it('accepts an exchange_url outside the base path', () => {
@@ -269,7 +278,10 @@ describe('checkPairingUrls', () => {
     const base = 'http://127.0.0.1';
 
     expect(() =>
-      checkPairingUrls(base, { ...extensionOn(base), exchange_url: 'http://127.0.0.1:80/exchange' }),
+      checkPairingUrls(base, {
+        ...extensionOn(base),
+        exchange_url: 'http://127.0.0.1:80/exchange',
+      }),
     ).not.toThrow();
   });
 
@@ -311,7 +323,9 @@ describe('checkPairingUrls', () => {
     'http://[::ffff:169.254.169.254]',
     'http://metadata.google.internal',
   ])('accepts %s with allowLinkLocal', (origin) => {
-    expect(() => checkPairingUrls(origin, extensionOn(origin), { allowLinkLocal: true })).not.toThrow();
+    expect(() =>
+      checkPairingUrls(origin, extensionOn(origin), { allowLinkLocal: true }),
+    ).not.toThrow();
   });
 
   it('checks the base_url match before the host', () => {

@@ -61,7 +61,9 @@ export function isLinkLocalOrMetadata(address: string): boolean {
   // reaches the IPv4 address on a dual-stack host, so it is checked as that IPv4 address.
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
   const hextets = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-  const ipv4 = mapped ? mapped[1] : hextets ? hextetsToIpv4(hextets[1], hextets[2]) : host;
+  let ipv4 = host;
+  if (mapped) ipv4 = mapped[1];
+  if (hextets) ipv4 = hextetsToIpv4(hextets[1], hextets[2]);
   if (isIP(ipv4) === 4) return ipv4.startsWith('169.254.') || METADATA_ADDRESSES.has(ipv4);
 
   return isIP(host) === 6 && /^fe[89ab][0-9a-f]:/.test(host);

@@ -71,7 +71,11 @@ describe('readProtectedHeader', () => {
   it('returns the header of a signed token', async () => {
     const token = await sign(pairingClaims());
 
-    expect(readProtectedHeader(token)).toEqual({ alg: 'ES256', kid: key.kid, typ: PAIRING_TOKEN_TYPE });
+    expect(readProtectedHeader(token)).toEqual({
+      alg: 'ES256',
+      kid: key.kid,
+      typ: PAIRING_TOKEN_TYPE,
+    });
   });
 
   it.each([undefined, null, 42, {}, ['a.b.c'], ''])('rejects %p as not a JWT', (token) => {
@@ -115,7 +119,9 @@ describe('readProtectedHeader', () => {
     const error = errorOf(() => readProtectedHeader(token));
 
     expect(error.code).toBe('ERR_TOKEN_HEADER_REJECTED');
-    expect(error.message).toBe(`The token header names its own key (${member}), which is not accepted.`);
+    expect(error.message).toBe(
+      `The token header names its own key (${member}), which is not accepted.`,
+    );
   });
 
   it.each([

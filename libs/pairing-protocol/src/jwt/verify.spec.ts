@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
-import { CompactSign, SignJWT, decodeJwt, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import {
+  CompactSign,
+  SignJWT,
+  decodeJwt,
+  type JWK,
+  type JWTHeaderParameters,
+  type JWTPayload,
+} from 'jose';
 
-import { accessTokenClaimsSchema, encodePairingExtension, pairingTokenClaimsSchema } from '../claims';
+import {
+  accessTokenClaimsSchema,
+  encodePairingExtension,
+  pairingTokenClaimsSchema,
+} from '../claims';
 import {
   ACCESS_TOKEN_TYPE,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -90,7 +101,7 @@ function base64UrlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-/** Resolves to the error a rejected promise carries, and fails the test when it resolves. */
+/** Returns the rejection reason of `promise`, and fails the test when it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<InvalidTokenError> {
   const outcome = await promise.then(
     () => 'resolved',
@@ -144,7 +155,9 @@ beforeAll(async () => {
 describe('createTokenVerifier', () => {
   it('accepts tolerances from 0 to the maximum', () => {
     expect(() => createVerifier({ clockToleranceSeconds: 0 })).not.toThrow();
-    expect(() => createVerifier({ clockToleranceSeconds: MAX_CLOCK_TOLERANCE_SECONDS })).not.toThrow();
+    expect(() =>
+      createVerifier({ clockToleranceSeconds: MAX_CLOCK_TOLERANCE_SECONDS }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -217,7 +230,7 @@ describe('TokenVerifier.verify with valid tokens', () => {
     expect(verified.header.kid).toBe(key().pair.kid);
   });
 
-  it('verifies with the clock taken from the system when now is missing', async () => {
+  it('uses the system clock without now', async () => {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const token = await signPairing(pairingClaims({ iat: nowSeconds, exp: nowSeconds + 300 }));
 
@@ -295,7 +308,7 @@ describe('TokenVerifier.verify with malformed input', () => {
     expect(error.code).toBe('ERR_TOKEN_TOO_LARGE');
   });
 
-  it('checks the form of a token exactly MAX_TOKEN_LENGTH long', async () => {
+  it('passes exactly MAX_TOKEN_LENGTH to the form check', async () => {
     const error = await rejectionOf(verifyPairing('a'.repeat(MAX_TOKEN_LENGTH)));
 
     expect(error.code).toBe('ERR_TOKEN_MALFORMED');
@@ -405,7 +418,9 @@ describe('TokenVerifier.verify with hostile headers', () => {
 
     const error = await rejectionOf(verifyPairing(token));
 
-    expect(error.message).toBe('The token header names its own key (jku, x5c), which is not accepted.');
+    expect(error.message).toBe(
+      'The token header names its own key (jku, x5c), which is not accepted.',
+    );
   });
 
   it('rejects a missing kid', async () => {
@@ -472,7 +487,7 @@ describe('TokenVerifier.verify with bad signatures', () => {
     expect(error.message).toBe(SIGNATURE_MESSAGE);
   });
 
-  it('rejects a foreign signature under a known kid', async () => {
+  it('rejects a foreign signature with our kid', async () => {
     const token = await signRaw(
       foreign.signing.privateKey,
       { alg: 'ES256', kid: es256.pair.kid, typ: PAIRING_TOKEN_TYPE },
@@ -533,7 +548,7 @@ describe('TokenVerifier.verify with bad signatures', () => {
 });
 
 describe('TokenVerifier.verify with the wrong token type', () => {
-  it('rejects an access token where a pairing token is expected', async () => {
+  it('rejects at+jwt as a pairing token', async () => {
     const token = await signAccess(pairingClaims());
 
     const error = await rejectionOf(verifyPairing(token));
@@ -543,7 +558,7 @@ describe('TokenVerifier.verify with the wrong token type', () => {
     expect(error.detail).toBe('typ is "at+jwt"');
   });
 
-  it('rejects a pairing token where an access token is expected', async () => {
+  it('rejects pairing+jwt as an access token', async () => {
     const token = await signPairing();
 
     const error = await rejectionOf(verifyAccess(token));
@@ -645,7 +660,9 @@ describe('TokenVerifier.verify with bad claims', () => {
 
 describe('TokenVerifier.verify with time claims', () => {
   it('rejects an expired token', async () => {
-    const token = await signPairing(pairingClaims({ iat: NOW_SECONDS - 600, exp: NOW_SECONDS - 300 }));
+    const token = await signPairing(
+      pairingClaims({ iat: NOW_SECONDS - 600, exp: NOW_SECONDS - 300 }),
+    );
 
     const error = await rejectionOf(verifyPairing(token));
 
@@ -654,7 +671,9 @@ describe('TokenVerifier.verify with time claims', () => {
   });
 
   it('rejects a token expired by exactly the tolerance', async () => {
-    const token = await signPairing(pairingClaims({ iat: NOW_SECONDS - 600, exp: NOW_SECONDS - TOLERANCE }));
+    const token = await signPairing(
+      pairingClaims({ iat: NOW_SECONDS - 600, exp: NOW_SECONDS - TOLERANCE }),
+    );
 
     const error = await rejectionOf(verifyPairing(token));
 
@@ -670,7 +689,7 @@ describe('TokenVerifier.verify with time claims', () => {
     expect(verified.claims.exp).toBe(exp);
   });
 
-  it('rejects a token that expires later at that later time', async () => {
+  it('rejects a token once it expires', async () => {
     const token = await signPairing();
     const later = new Date((NOW_SECONDS + 300 + TOLERANCE) * 1000);
 
@@ -725,7 +744,9 @@ describe('TokenVerifier.verify with time claims', () => {
   it('applies a configured tolerance of zero', async () => {
     const strict = createVerifier({ clockToleranceSeconds: 0 });
     const futureIat = await signPairing(pairingClaims({ iat: NOW_SECONDS + 1 }));
-    const expiredNow = await signPairing(pairingClaims({ iat: NOW_SECONDS - 600, exp: NOW_SECONDS }));
+    const expiredNow = await signPairing(
+      pairingClaims({ iat: NOW_SECONDS - 600, exp: NOW_SECONDS }),
+    );
 
     const iatError = await rejectionOf(verifyPairing(futureIat, NOW, strict));
     const expError = await rejectionOf(verifyPairing(expiredNow, NOW, strict));
@@ -737,7 +758,10 @@ describe('TokenVerifier.verify with time claims', () => {
   it('applies the maximum configured tolerance', async () => {
     const lenient = createVerifier({ clockToleranceSeconds: MAX_CLOCK_TOLERANCE_SECONDS });
     const token = await signPairing(
-      pairingClaims({ iat: NOW_SECONDS + MAX_CLOCK_TOLERANCE_SECONDS, nbf: NOW_SECONDS + MAX_CLOCK_TOLERANCE_SECONDS }),
+      pairingClaims({
+        iat: NOW_SECONDS + MAX_CLOCK_TOLERANCE_SECONDS,
+        nbf: NOW_SECONDS + MAX_CLOCK_TOLERANCE_SECONDS,
+      }),
     );
 
     await expect(verifyPairing(token, NOW, lenient)).resolves.toBeDefined();

@@ -1,0 +1,272 @@
+import { normalizeBaseUrl, UrlRejectedError } from '@service-trust/pairing-protocol';
+import {
+  badRequest,
+  conflict,
+  notFound,
+  PeerRequestError,
+  type Logger,
+  type PeerClient,
+  type SecretBox,
+} from '@service-trust/server';
+import type { DataSource, Repository } from 'typeorm';
+
+import { JPD_ENTITY, jpdId, seqOf, type JpdLocation, type JpdRecord, type JpdStatusCode } from './jpd-record';
+import type { PairingClient } from './pairing-client';
+
+/** Path of a JPD's identity endpoint, which accepts the master token; used as the probe. */
+export const JPD_INFO_PATH = '/access/api/v1/system/info';
+
+/** A JPD as the REST API returns it: never with its token. */
+export interface JpdView {
+  id: string;
+  name: string;
+  url: string;
+  service_id: string;
+  location: JpdLocation;
+  tags: string[];
+  status: { code: JpdStatusCode; message: string; checked_at?: string };
+  created_at: string;
+  updated_at: string;
+}
+
+/** Filters of the JPD list; each is optional. */
+export interface JpdFilter {
+  name?: string;
+  url?: string;
+  tag?: string;
+  status?: JpdStatusCode;
+}
+
+/** Fields of a new JPD. */
+export interface NewJpd {
+  name: string;
+  url: string;
+  token: string;
+  location?: JpdLocation;
+  tags?: string[];
+}
+
+/**
+ * The JPDs that Mission Control trusts: pairing, storage of the encrypted master tokens, and
+ * status probes.
+ */
+export class JpdRegistry {
+  constructor(
+    private readonly options: {
+      dataSource: DataSource;
+      pairing: PairingClient;
+      peers: PeerClient;
+      secretBox: SecretBox;
+      logger: Logger;
+    },
+  ) {}
+
+  private get jpds(): Repository<JpdRecord> {
+    return this.options.dataSource.getRepository<JpdRecord>(JPD_ENTITY);
+  }
+
+  /**
+   * Pairs with a JPD, stores it, probes it and returns it.
+   *
+   * @throws {HttpError} 400 for an unusable token or URL or an unreachable JPD, 409 for a taken
+   *   name or URL or a used token.
+   */
+  async add(request: NewJpd): Promise<JpdView> {
+    const url = normalizeUrl(request.url);
+    await this.assertAvailable({ name: request.name, url });
+
+    const { peerServiceId, masterToken } = await this.options.pairing.pair(url, request.token);
+    const now = new Date();
+    let record: JpdRecord;
+    try {
+      record = await this.jpds.save({
+        name: request.name,
+        url,
+        serviceId: peerServiceId,
+        location: JSON.stringify(request.location ?? {}),
+        tags: JSON.stringify(request.tags ?? []),
+        encryptedMasterToken: this.options.secretBox.seal(masterToken.access_token, masterTokenContext(url)),
+        masterTokenId: masterToken.token_id,
+        statusCode: 'OFFLINE',
+        statusMessage: 'Not probed yet.',
+        statusCheckedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (error) {
+      // NOTE: a concurrent add that took the same name or URL wins; this pairing's master token
+      // then stays valid at the JPD until an administrator revokes it there.
+      if (isUniqueViolation(error)) throw conflict('A JPD with this name or URL was added at the same time.');
+      throw error;
+    }
+
+    this.options.logger.info({ jpd: jpdId(record), serviceId: peerServiceId, masterTokenId: masterToken.token_id }, 'jpd.added');
+    return view(await this.probeRecord(record));
+  }
+
+  /**
+   * Updates a JPD. A new token re-pairs it, possibly at a new URL; without a token the URL cannot
+   * change, because trust is bound to it.
+   */
+  async update(id: string, changes: Partial<NewJpd>): Promise<void> {
+    const record = await this.find(id);
+    const url = changes.url === undefined ? record.url : normalizeUrl(changes.url);
+    if (url !== record.url && changes.token === undefined) {
+      throw badRequest('Changing the URL requires a new pairing token from the JPD at that URL.');
+    }
+    await this.assertAvailable({ name: changes.name, url }, record.seq);
+
+    if (changes.token !== undefined) {
+      const { peerServiceId, masterToken } = await this.options.pairing.pair(url, changes.token);
+      record.url = url;
+      record.serviceId = peerServiceId;
+      record.encryptedMasterToken = this.options.secretBox.seal(masterToken.access_token, masterTokenContext(url));
+      record.masterTokenId = masterToken.token_id;
+    }
+    if (changes.name !== undefined) record.name = changes.name;
+    if (changes.location !== undefined) record.location = JSON.stringify(changes.location);
+    if (changes.tags !== undefined) record.tags = JSON.stringify(changes.tags);
+    record.updatedAt = new Date();
+
+    await this.jpds.save(record);
+    if (changes.token !== undefined) await this.probeRecord(record);
+  }
+
+  /** Deletes a JPD and its master token. */
+  async remove(id: string): Promise<void> {
+    const record = await this.find(id);
+    await this.jpds.delete({ seq: record.seq });
+    this.options.logger.info({ jpd: id }, 'jpd.deleted');
+  }
+
+  async get(id: string): Promise<JpdView> {
+    return view(await this.find(id));
+  }
+
+  async list(filter: JpdFilter = {}): Promise<JpdView[]> {
+    const records = await this.jpds.find({ order: { seq: 'ASC' } });
+    return records
+      .map(view)
+      .filter(
+        (jpd) =>
+          (filter.name === undefined || jpd.name === filter.name) &&
+          (filter.url === undefined || jpd.url === safeNormalize(filter.url)) &&
+          (filter.tag === undefined || jpd.tags.includes(filter.tag)) &&
+          (filter.status === undefined || jpd.status.code === filter.status),
+      );
+  }
+
+  /** Probes one JPD now and returns it with its new status. */
+  async probe(id: string): Promise<JpdView> {
+    return view(await this.probeRecord(await this.find(id)));
+  }
+
+  /** Probes every JPD, a few at a time. */
+  async probeAll(concurrency = 4): Promise<void> {
+    const records = await this.jpds.find({ order: { seq: 'ASC' } });
+    const queue = [...records];
+    const worker = async () => {
+      for (let record = queue.shift(); record; record = queue.shift()) {
+        await this.probeRecord(record).catch((error: unknown) => {
+          this.options.logger.error({ err: error, jpd: jpdId(record!) }, 'jpd probe failed');
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  private async probeRecord(record: JpdRecord): Promise<JpdRecord> {
+    const { code, message } = await this.checkStatus(record);
+    const checkedAt = new Date();
+    if (code !== record.statusCode) {
+      this.options.logger.info({ jpd: jpdId(record), from: record.statusCode, to: code }, 'jpd.status_changed');
+    }
+
+    await this.jpds.update({ seq: record.seq }, { statusCode: code, statusMessage: message.slice(0, 500), statusCheckedAt: checkedAt });
+    return { ...record, statusCode: code, statusMessage: message.slice(0, 500), statusCheckedAt: checkedAt };
+  }
+
+  private async checkStatus(record: JpdRecord): Promise<{ code: JpdStatusCode; message: string }> {
+    let masterToken: string;
+    try {
+      masterToken = this.options.secretBox.open(record.encryptedMasterToken, masterTokenContext(record.url));
+    } catch {
+      return { code: 'UNAUTHORIZED', message: 'The stored master token cannot be decrypted with the configured key.' };
+    }
+
+    try {
+      const response = await this.options.peers.request(`${record.url}${JPD_INFO_PATH}`, { bearer: masterToken });
+      if (response.status === 200) {
+        const version = (response.body as { version?: unknown } | undefined)?.version;
+        return { code: 'ONLINE', message: `The JPD is online${typeof version === 'string' ? ` (version ${version})` : ''}.` };
+      }
+      if (response.status === 401 || response.status === 403) {
+        return { code: 'UNAUTHORIZED', message: `The JPD rejected the master token (HTTP ${response.status}); trust was revoked.` };
+      }
+      return { code: 'OFFLINE', message: `The JPD answered HTTP ${response.status}.` };
+    } catch (error) {
+      if (error instanceof PeerRequestError) return { code: 'OFFLINE', message: error.message };
+      throw error;
+    }
+  }
+
+  private async find(id: string): Promise<JpdRecord> {
+    const seq = seqOf(id);
+    const record = seq === undefined ? null : await this.jpds.findOneBy({ seq });
+    if (!record) throw notFound(`JPD ${JSON.stringify(id)} was not found.`);
+    return record;
+  }
+
+  private async assertAvailable(fields: { name?: string; url: string }, exceptSeq?: number): Promise<void> {
+    if (fields.name !== undefined) {
+      const byName = await this.jpds.findOneBy({ name: fields.name });
+      if (byName && byName.seq !== exceptSeq) throw conflict(`A JPD named ${JSON.stringify(fields.name)} already exists.`);
+    }
+    const byUrl = await this.jpds.findOneBy({ url: fields.url });
+    if (byUrl && byUrl.seq !== exceptSeq) throw conflict(`A JPD with URL ${fields.url} already exists (${jpdId(byUrl)}).`);
+  }
+}
+
+function masterTokenContext(url: string): string {
+  return `jpd-master-token:${url}`;
+}
+
+function normalizeUrl(url: string): string {
+  try {
+    return normalizeBaseUrl(url, 'JPD URL');
+  } catch (error) {
+    if (error instanceof UrlRejectedError) throw badRequest(error.message, 'URL_REJECTED');
+    throw error;
+  }
+}
+
+function safeNormalize(url: string): string {
+  try {
+    return normalizeBaseUrl(url);
+  } catch {
+    return url;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function view(record: JpdRecord): JpdView {
+  return {
+    id: jpdId(record),
+    name: record.name,
+    url: record.url,
+    service_id: record.serviceId,
+    location: JSON.parse(record.location) as JpdLocation,
+    tags: JSON.parse(record.tags) as string[],
+    status: {
+      code: record.statusCode,
+      message: record.statusMessage,
+      checked_at: record.statusCheckedAt?.toISOString(),
+    },
+    created_at: record.createdAt.toISOString(),
+    updated_at: record.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,145 @@
+import {
+  ACCESS_TOKEN_TYPE,
+  accessTokenClaimsSchema,
+  checkPairingUrls,
+  createTokenVerifier,
+  decodePairingToken,
+  exchangeResponseSchema,
+  InvalidTokenError,
+  isProtocolError,
+  PAIRING_TOKEN_TYPE,
+  pairingScope,
+  pairingTokenClaimsSchema,
+  UrlRejectedError,
+  type ExchangeResponse,
+  type PublicKeySet,
+  type UseCase,
+} from '@service-trust/pairing-protocol';
+import { badRequest, conflict, PeerClient, PeerRequestError } from '@service-trust/server';
+import { z } from 'zod';
+
+const publicKeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) });
+
+/** The result of a successful exchange at a JPD. */
+export interface PairingResult {
+  peerServiceId: string;
+  masterToken: ExchangeResponse;
+}
+
+/**
+ * Consumes a JPD's pairing token on behalf of an administrator. The URL the administrator
+ * entered is the root of trust: the token's URLs must match it, and the token's signature is
+ * checked with keys fetched from it before any URL read from the token is called.
+ */
+export class PairingClient {
+  constructor(
+    private readonly options: {
+      peers: PeerClient;
+      allowLinkLocal: boolean;
+      /** Identity this service presents at the exchange URL. */
+      self: { serviceId: string; baseUrl: string; name: string };
+      /** Path of the JWKS under a peer's base URL. */
+      jwksPath: string;
+      useCase: UseCase;
+    },
+  ) {}
+
+  /**
+   * Checks `token` against `url`, exchanges it and returns the verified master token.
+   *
+   * @throws {HttpError} 400 when the token or URL is unusable or the JPD cannot be reached, 409
+   *   when the JPD reports the token as already used.
+   */
+  async pair(url: string, token: string): Promise<PairingResult> {
+    const unverified = rejectAsBadRequest(() => decodePairingToken(token));
+    const { claims, extension } = unverified;
+    if (claims.scp !== pairingScope(this.options.useCase)) {
+      throw badRequest(`The token is not a pairing token for ${this.options.useCase}: its scope is ${claims.scp}.`, 'INVALID_TOKEN');
+    }
+    if (claims.aud !== claims.iss) {
+      throw badRequest('The token audience is not its issuer.', 'INVALID_TOKEN');
+    }
+    rejectAsBadRequest(() => checkPairingUrls(url, extension, { allowLinkLocal: this.options.allowLinkLocal }));
+
+    const keySet = await this.fetchKeySet(url);
+    const verifier = rejectAsBadRequest(() =>
+      createTokenVerifier({ keySet, issuer: claims.iss, audience: claims.iss }),
+    );
+    await rejectAsBadRequestAsync(() => verifier.verify(token, { typ: PAIRING_TOKEN_TYPE, schema: pairingTokenClaimsSchema }));
+
+    const response = await this.call(extension.exchange_url, {
+      method: 'POST',
+      bearer: token,
+      json: {
+        service_id: this.options.self.serviceId,
+        base_url: this.options.self.baseUrl,
+        name: this.options.self.name,
+      },
+    });
+    if (response.status === 409) {
+      throw conflict('The JPD reports that the pairing token was already used.', 'TOKEN_ALREADY_USED');
+    }
+    if (response.status !== 200) {
+      throw badRequest(`The JPD rejected the pairing token (HTTP ${response.status}${describeErrors(response.body)}).`, 'PAIRING_REJECTED');
+    }
+
+    const parsed = exchangeResponseSchema.safeParse(response.body);
+    if (!parsed.success) throw badRequest('The JPD answered the exchange with an invalid body.', 'PAIRING_REJECTED');
+    await rejectAsBadRequestAsync(() =>
+      verifier.verify(parsed.data.access_token, { typ: ACCESS_TOKEN_TYPE, schema: accessTokenClaimsSchema }),
+    );
+    return { peerServiceId: claims.iss, masterToken: parsed.data };
+  }
+
+  private async fetchKeySet(baseUrl: string): Promise<PublicKeySet> {
+    const response = await this.call(`${baseUrl}${this.options.jwksPath}`);
+    const parsed = publicKeySetSchema.safeParse(response.body);
+    if (response.status !== 200 || !parsed.success) {
+      throw badRequest(`The JPD at ${baseUrl} did not serve its public keys (HTTP ${response.status}).`, 'JPD_UNREACHABLE');
+    }
+    return parsed.data as PublicKeySet;
+  }
+
+  private async call(url: string, init?: Parameters<PeerClient['request']>[1]) {
+    try {
+      return await this.options.peers.request(url, init);
+    } catch (error) {
+      if (error instanceof PeerRequestError) throw badRequest(`The JPD could not be reached: ${error.message}`, 'JPD_UNREACHABLE');
+      throw error;
+    }
+  }
+}
+
+/** Runs `check` and turns a token or URL rejection into a 400 with the specific reason. */
+function rejectAsBadRequest<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw toBadRequest(error);
+  }
+}
+
+async function rejectAsBadRequestAsync<T>(check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    throw toBadRequest(error);
+  }
+}
+
+function toBadRequest(error: unknown): unknown {
+  if (error instanceof UrlRejectedError) return badRequest(error.message, 'URL_REJECTED');
+  if (error instanceof InvalidTokenError || isProtocolError(error)) {
+    return badRequest(`The pairing token is unusable: ${error.message}`, 'INVALID_TOKEN');
+  }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_JWKS')) {
+    return badRequest('The JPD published keys that cannot be used.', 'INVALID_TOKEN');
+  }
+  return error;
+}
+
+function describeErrors(body: unknown): string {
+  const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
+  return typeof first === 'string' ? `: ${first.slice(0, 200)}` : '';
+}

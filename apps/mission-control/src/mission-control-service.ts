@@ -1,0 +1,72 @@
+import { PeerClient, type ServiceDefinition } from '@service-trust/server';
+
+import type { MissionControlConfig } from './config';
+import { CreateJpdsTable1764806500000 } from './jpds/1764806500000-create-jpds-table';
+import { jpdEntities } from './jpds/jpd-record';
+import { JpdRegistry } from './jpds/jpd-registry';
+import { createJpdRouter } from './jpds/jpd-router';
+import { PairingClient } from './jpds/pairing-client';
+
+/** Version reported by the identity endpoint. */
+export const VERSION = '0.1.0';
+
+/** Path of a JPD's public keys under its base URL. */
+const JPD_JWKS_PATH = '/access/api/v1/keys/jwks';
+
+/**
+ * Mission Control: it consumes JPD pairing tokens, keeps each JPD's master token encrypted, and
+ * probes each JPD's status with it.
+ */
+export function missionControlService(config: MissionControlConfig): ServiceDefinition {
+  let registry: JpdRegistry | undefined;
+
+  return {
+    name: 'mission-control',
+    serviceIdPrefix: 'jfmc',
+    apiPrefix: '/mc/api/v1',
+    useCases: ['jpd'],
+    version: VERSION,
+    entities: jpdEntities,
+    migrations: [CreateJpdsTable1764806500000],
+    routes(context) {
+      const peers = new PeerClient({
+        timeoutMs: config.PEER_TIMEOUT_MS,
+        maxResponseBytes: config.PEER_MAX_RESPONSE_BYTES,
+        allowLinkLocal: config.ALLOW_LINK_LOCAL_PEERS,
+      });
+      const pairing = new PairingClient({
+        peers,
+        allowLinkLocal: config.ALLOW_LINK_LOCAL_PEERS,
+        self: { serviceId: context.serviceId, baseUrl: config.BASE_URL, name: 'mission-control' },
+        jwksPath: JPD_JWKS_PATH,
+        useCase: 'mission-control',
+      });
+      registry = new JpdRegistry({
+        dataSource: context.dataSource,
+        pairing,
+        peers,
+        secretBox: context.secretBox,
+        logger: context.logger,
+      });
+      return createJpdRouter({ registry, auth: context.auth });
+    },
+    background(context) {
+      if (config.PROBE_INTERVAL_SECONDS === 0 || !registry) return () => undefined;
+
+      const active = registry;
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        active
+          .probeAll()
+          .catch((error: unknown) => context.logger.error({ err: error }, 'periodic probe failed'))
+          .finally(() => {
+            running = false;
+          });
+      }, config.PROBE_INTERVAL_SECONDS * 1000);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}
