@@ -59,3 +59,6 @@ export async function requestJson<Body = any>(
     body: type.includes('json') && text ? JSON.parse(text) : text,
   };
 }
+
+export * from './databases';
+export * from './schema';
