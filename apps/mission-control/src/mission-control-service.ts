@@ -40,6 +40,7 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
         self: { serviceId: context.serviceId, baseUrl: config.BASE_URL, name: 'mission-control' },
         jwksPath: JPD_JWKS_PATH,
         useCase: 'mission-control',
+        clock: context.clock,
       });
       registry = new JpdRegistry({
         dataSource: context.dataSource,

@@ -41,6 +41,7 @@ export class PairingClient {
       /** Path of the JWKS under a peer's base URL. */
       jwksPath: string;
       useCase: UseCase;
+      clock: () => Date;
     },
   ) {}
 
@@ -65,7 +66,7 @@ export class PairingClient {
     const verifier = rejectAsBadRequest(() =>
       createTokenVerifier({ keySet, issuer: claims.iss, audience: claims.iss }),
     );
-    await rejectAsBadRequestAsync(() => verifier.verify(token, { typ: PAIRING_TOKEN_TYPE, schema: pairingTokenClaimsSchema }));
+    await rejectAsBadRequestAsync(() => verifier.verify(token, { typ: PAIRING_TOKEN_TYPE, schema: pairingTokenClaimsSchema, now: this.options.clock() }));
 
     const response = await this.call(extension.exchange_url, {
       method: 'POST',
@@ -86,7 +87,11 @@ export class PairingClient {
     const parsed = exchangeResponseSchema.safeParse(response.body);
     if (!parsed.success) throw badRequest('The JPD answered the exchange with an invalid body.', 'PAIRING_REJECTED');
     await rejectAsBadRequestAsync(() =>
-      verifier.verify(parsed.data.access_token, { typ: ACCESS_TOKEN_TYPE, schema: accessTokenClaimsSchema }),
+      verifier.verify(parsed.data.access_token, {
+        typ: ACCESS_TOKEN_TYPE,
+        schema: accessTokenClaimsSchema,
+        now: this.options.clock(),
+      }),
     );
     return { peerServiceId: claims.iss, masterToken: parsed.data };
   }
