@@ -111,6 +111,22 @@ describe('Access service restart', () => {
     expect(exchanged.token_type).toBe('Bearer');
   });
 
+  it('applies a changed ADMIN_PASSWORD', async () => {
+    const first = await startAccess();
+    instances.push(first);
+
+    const second = await restart(first, 'rotated-admin-password-2');
+
+    const withNew = await requestJson(second.url('/service_trust/pairings'), {
+      authorization: basicAuth('admin', 'rotated-admin-password-2'),
+    });
+    const withOld = await requestJson(second.url('/service_trust/pairings'), {
+      authorization: basicAuth('admin', ADMIN_PASSWORD),
+    });
+    expect(withNew.status).toBe(200);
+    expectError(withOld, 401, 'UNAUTHORIZED');
+  });
+
   it('keeps a generated password', async () => {
     const first = await startAccess({ adminPassword: null });
     instances.push(first);

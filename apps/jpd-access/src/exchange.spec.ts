@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+
+import { encodePairingExtension, pairingScope, signToken } from '@service-trust/pairing-protocol';
 import { requestJson } from '@service-trust/server/testing';
+import { SignJWT } from 'jose';
 
 import { VERSION } from './access-service';
 import {
@@ -214,6 +218,93 @@ describe('pairing token exchange', () => {
     const response = await exchange(access, `${header}.${payload}.`);
 
     expectError(response, 401, 'INVALID_TOKEN');
+  });
+
+  it('rejects a revoked pairing token', async () => {
+    const issued = await issuePairingToken(access);
+    const revoked = await requestJson(access.url(`/tokens/${issued.token_id}`), {
+      method: 'DELETE',
+      authorization: access.admin,
+    });
+
+    const response = await exchange(access, issued.pairing_token);
+    const state = await tokenState(access, issued.token_id);
+
+    expect(revoked.status).toBe(204);
+    expectError(response, 401, 'INVALID_TOKEN');
+    expect(state.body.status).toBe('revoked');
+  });
+
+  /** Signs a pairing token with the service's own key, bypassing issuance and its stored record. */
+  async function signWithServiceKey(overrides: { aud?: string; jti?: string } = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return signToken({
+      key: access.service.context.keys.signingKey,
+      typ: 'pairing+jwt',
+      claims: {
+        iss: access.serviceId,
+        aud: overrides.aud ?? access.serviceId,
+        sub: `${access.serviceId}/users/admin`,
+        scp: pairingScope('mission-control'),
+        jti: overrides.jti ?? randomUUID(),
+        exp: now + 300,
+        ext: encodePairingExtension({
+          base_url: access.baseUrl,
+          exchange_url: access.url('/service_trust/exchange'),
+        }),
+      },
+    });
+  }
+
+  it('rejects a signed token never issued', async () => {
+    const token = await signWithServiceKey();
+
+    const response = await exchange(access, token);
+
+    expectError(response, 401, 'INVALID_TOKEN');
+  });
+
+  it('rejects a token for another audience', async () => {
+    const issued = await issuePairingToken(access);
+    const token = await signWithServiceKey({ aud: 'jfac@01jsomeotheraccessservice0', jti: issued.token_id });
+
+    const response = await exchange(access, token);
+    const state = await tokenState(access, issued.token_id);
+
+    expectError(response, 401, 'INVALID_TOKEN');
+    expect(state.body.status).toBe('active');
+  });
+
+  it('rejects an HS256 token keyed with the public key', async () => {
+    const issued = await issuePairingToken(access);
+    const jwks = await requestJson(access.url('/keys/jwks'));
+    const claims = decodeJwtPart(issued.pairing_token, 1);
+    const secret = new TextEncoder().encode(JSON.stringify(jwks.body.keys[0]));
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'pairing+jwt', kid: jwks.body.keys[0].kid })
+      .sign(secret);
+
+    const response = await exchange(access, token);
+    const state = await tokenState(access, issued.token_id);
+
+    expectError(response, 401, 'INVALID_TOKEN');
+    expect(state.body.status).toBe('active');
+  });
+
+  it('rejects an oversized token', async () => {
+    const response = await exchange(access, `${'a'.repeat(9000)}.b.c`);
+
+    expectError(response, 401, 'INVALID_TOKEN');
+  });
+
+  it('rejects an oversized body without consuming the token', async () => {
+    const issued = await issuePairingToken(access);
+
+    const rejected = await exchange(access, issued.pairing_token, { ...exchangeRequest(), name: 'x'.repeat(70_000) });
+    const state = await tokenState(access, issued.token_id);
+
+    expectError(rejected, 413, 'PAYLOAD_TOO_LARGE');
+    expect(state.body.status).toBe('active');
   });
 
   it.each([

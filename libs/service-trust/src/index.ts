@@ -15,3 +15,4 @@ export * from './trust/key-store';
 export * from './trust/token-service';
 export * from './service';
 export * from './http/peer-client';
+export * from './trust/token-state-cache';

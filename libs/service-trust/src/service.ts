@@ -21,6 +21,7 @@ import { CreateServiceTrustTables1764806400000 } from './migrations/176480640000
 import { ensureAdminUser, ensureServiceId } from './trust/identity';
 import { KeyStore } from './trust/key-store';
 import { TokenService, type Clock } from './trust/token-service';
+import { TokenStateCache } from './trust/token-state-cache';
 
 /** Everything a service's own routes need, built once at start. */
 export interface ServiceContext {
@@ -31,6 +32,8 @@ export interface ServiceContext {
   secretBox: SecretBox;
   keys: KeyStore;
   tokens: TokenService;
+  /** Token states kept in memory and kept current across replicas. */
+  states: TokenStateCache;
   auth: Authenticator;
   clock: Clock;
 }
@@ -80,6 +83,7 @@ export async function startService(
     migrations: [CreateServiceTrustTables1764806400000, ...(definition.migrations ?? [])],
   });
 
+  let states: TokenStateCache | undefined;
   try {
     const serviceId = await ensureServiceId(dataSource, definition.serviceIdPrefix);
     const serviceLogger = logger.child({ serviceId });
@@ -87,9 +91,11 @@ export async function startService(
     const keys = await KeyStore.open({ dataSource, secretBox, serviceId, alg: config.SIGNING_ALGORITHM, logger: serviceLogger });
     await ensureAdminUser({ dataSource, password: config.ADMIN_PASSWORD, dataDir: config.DATA_DIR, logger: serviceLogger });
 
+    states = await TokenStateCache.create({ dataSource, logger: serviceLogger });
     const tokens = new TokenService({
       dataSource,
       keys,
+      states,
       serviceId,
       baseUrl: config.BASE_URL,
       apiPrefix: definition.apiPrefix,
@@ -98,7 +104,7 @@ export async function startService(
       clock,
     });
     const auth = createAuthenticator({ dataSource, tokens, logger: serviceLogger });
-    const context: ServiceContext = { config, logger: serviceLogger, dataSource, serviceId, secretBox, keys, tokens, auth, clock };
+    const context: ServiceContext = { config, logger: serviceLogger, dataSource, serviceId, secretBox, keys, tokens, states, auth, clock };
 
     const app = createApp(definition, context);
     const server = await listen(app, config.PORT, config.HOST);
@@ -116,11 +122,13 @@ export async function startService(
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await states?.close();
         await dataSource.destroy();
         serviceLogger.info('service stopped');
       },
     };
   } catch (error) {
+    await states?.close();
     await dataSource.destroy().catch(() => undefined);
     throw error;
   }

@@ -10,6 +10,7 @@ import {
 } from '@service-trust/pairing-protocol';
 import type { DataSource } from 'typeorm';
 
+import { ConfigError } from '../config/env';
 import type { SecretBox } from '../crypto/secret-box';
 import { Entities } from '../entities/schemas';
 import type { SigningKeyRecord } from '../entities/records';
@@ -90,7 +91,15 @@ export class KeyStore {
       .find({ order: { createdAt: 'DESC', kid: 'ASC' } });
 
     const newest = records[0];
-    const privateJwk = JSON.parse(this.secretBox.open(newest.encryptedPrivateJwk, `signing-key:${newest.kid}`));
+    let privateJwk;
+    try {
+      privateJwk = JSON.parse(this.secretBox.open(newest.encryptedPrivateJwk, `signing-key:${newest.kid}`));
+    } catch {
+      throw new ConfigError(
+        `The signing key ${newest.kid} cannot be decrypted with this key-encryption key. ` +
+          'Replicas that share a database must share KEY_ENCRYPTION_KEY (or the key-encryption.key file).',
+      );
+    }
     this.signing = await importSigningKey(privateJwk, newest.alg as SigningAlgorithm);
     this.keySet = toPublicKeySet(records.map((record) => JSON.parse(record.publicJwk)));
     this.verifierInstance = createTokenVerifier({

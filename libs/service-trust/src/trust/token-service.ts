@@ -27,6 +27,7 @@ import { Entities } from '../entities/schemas';
 import type { AuditEventRecord, PairingRecord, TokenKind, TokenRecord } from '../entities/records';
 import type { Logger } from '../logger';
 import type { KeyStore } from './key-store';
+import type { TokenStateCache } from './token-state-cache';
 
 /** Source of the current time; tests inject one to check expiry. */
 export type Clock = () => Date;
@@ -51,6 +52,7 @@ export class TokenService {
     private readonly options: {
       dataSource: DataSource;
       keys: KeyStore;
+      states: TokenStateCache;
       serviceId: string;
       baseUrl: string;
       apiPrefix: string;
@@ -148,7 +150,7 @@ export class TokenService {
    */
   async authenticate(token: string): Promise<AuthenticatedToken> {
     const claims = await this.verify(token, ACCESS_TOKEN_TYPE, accessTokenClaimsSchema);
-    const record = await this.tokens.findOneBy({ id: claims.jti });
+    const record = await this.options.states.get(claims.jti);
 
     if (!record || record.kind === 'pairing') {
       throw new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token is not known to this service.');
@@ -179,6 +181,7 @@ export class TokenService {
     const subject = `${this.options.serviceId}/services/${request.service_id}`;
     const accessToken = await this.signAccessToken({ id: masterTokenId, subject, scope, exp: seconds(now) + expiresIn, now });
 
+    let replaced: string[] = [];
     try {
       await this.options.dataSource.transaction(async (manager) => {
         const consumed = await manager
@@ -194,7 +197,7 @@ export class TokenService {
           .execute();
         if (consumed.affected !== 1) throw new NotConsumed();
 
-        await this.revokeActivePairings(manager, useCase, request.base_url, now);
+        replaced = await this.revokeActivePairings(manager, useCase, request.base_url, now);
         await manager.getRepository<TokenRecord>(Entities.token).insert(
           tokenRecord({ id: masterTokenId, kind: 'master', subject, scope, useCase, expiresAt: new Date((seconds(now) + expiresIn) * 1000), createdAt: now, pairingId }),
         );
@@ -216,6 +219,7 @@ export class TokenService {
       throw error;
     }
 
+    this.options.states.forget(replaced);
     this.options.logger.info({ tokenId: claims.jti, pairingId, masterTokenId, peer: request.service_id }, 'pairing_token.consumed');
     return { access_token: accessToken, token_id: masterTokenId, expires_in: expiresIn, scope, token_type: 'Bearer' };
   }
@@ -234,7 +238,8 @@ export class TokenService {
     const revoked = await this.options.dataSource.transaction((manager) =>
       this.revokeActivePairings(manager, useCase, baseUrl, now),
     );
-    return revoked > 0;
+    this.options.states.forget(revoked);
+    return revoked.length > 0;
   }
 
   /** Returns the stored state of a token, or undefined. */
@@ -245,7 +250,7 @@ export class TokenService {
   /** Revokes a token, and the pairing it belongs to when it is a master token. */
   async revokeToken(id: string): Promise<boolean> {
     const now = this.now();
-    return this.options.dataSource.transaction(async (manager) => {
+    const found = await this.options.dataSource.transaction(async (manager) => {
       const record = await manager.getRepository<TokenRecord>(Entities.token).findOneBy({ id });
       if (!record) return false;
 
@@ -257,9 +262,12 @@ export class TokenService {
       await manager
         .getRepository<TokenRecord>(Entities.token)
         .update({ id, status: 'active' }, { status: 'revoked', revokedAt: now });
+      await this.options.states.announceRevoked(manager, [id]);
       this.options.logger.info({ tokenId: id, kind: record.kind }, `${record.kind}_token.revoked`);
       return true;
     });
+    this.options.states.forget([id]);
+    return found;
   }
 
   /** Lists audit events about a token, oldest first. */
@@ -269,7 +277,8 @@ export class TokenService {
       .find({ where: { tokenId }, order: { createdAt: 'ASC' } });
   }
 
-  private async revokeActivePairings(manager: EntityManager, useCase: string, baseUrl: string, now: Date): Promise<number> {
+  /** Revokes the active pairings with a peer and their master tokens; returns the token ids. */
+  private async revokeActivePairings(manager: EntityManager, useCase: string, baseUrl: string, now: Date): Promise<string[]> {
     const pairings = manager.getRepository<PairingRecord>(Entities.pairing);
     const active = await pairings.findBy({ useCase, peerBaseUrl: baseUrl, status: 'active' });
 
@@ -280,7 +289,9 @@ export class TokenService {
         .update({ id: pairing.masterTokenId, status: 'active' }, { status: 'revoked', revokedAt: now });
       this.options.logger.info({ pairingId: pairing.id, masterTokenId: pairing.masterTokenId }, 'master_token.revoked');
     }
-    return active.length;
+    const revoked = active.map((pairing) => pairing.masterTokenId);
+    await this.options.states.announceRevoked(manager, revoked);
+    return revoked;
   }
 
   /** Finds out why a pairing token could not be consumed, recording a replay when it was used. */
