@@ -221,9 +221,11 @@ export class TestServices {
 
   /** Stops every service, newest first, then drops the databases and deletes the temp folder. */
   async closeAll(): Promise<void> {
-    for (const close of this.closers.reverse()) await close().catch(() => undefined);
-    for (const database of this.databases) await database.drop();
+    const failures: unknown[] = [];
+    for (const close of this.closers.reverse()) await close().catch((error: unknown) => failures.push(error));
+    for (const database of this.databases) await database.drop().catch((error: unknown) => failures.push(error));
     removeDir(this.dir);
+    if (failures.length > 0) throw new AggregateError(failures, 'Stopping the test services failed.');
   }
 
   private async prepare(
