@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { ConfigError } from '@service-trust/server';
 import { basicAuth, removeDir, requestJson } from '@service-trust/server/testing';
 
 import { VERSION } from './access-service';
@@ -85,9 +87,16 @@ describe('Access service restart', () => {
     for (const dataDir of new Set(started.map((instance) => instance.dataDir))) removeDir(dataDir);
   });
 
-  async function restart(previous: AccessInstance, adminPassword?: string | null): Promise<AccessInstance> {
+  async function restart(
+    previous: AccessInstance,
+    adminPassword?: string | null,
+  ): Promise<AccessInstance> {
     await previous.close();
-    const next = await startAccess({ dataDir: previous.dataDir, port: previous.port, adminPassword });
+    const next = await startAccess({
+      dataDir: previous.dataDir,
+      port: previous.port,
+      adminPassword,
+    });
     instances.push(next);
     return next;
   }
@@ -104,7 +113,9 @@ describe('Access service restart', () => {
     const secondJwks = await requestJson(second.url('/keys/jwks'));
     expect(secondJwks.body.keys).toHaveLength(1);
     expect(secondJwks.body.keys[0].kid).toBe(firstJwks.body.keys[0].kid);
-    const info = await requestJson(second.url('/system/info'), { authorization: basicAuth('admin', ADMIN_PASSWORD) });
+    const info = await requestJson(second.url('/system/info'), {
+      authorization: basicAuth('admin', ADMIN_PASSWORD),
+    });
     expect(info.status).toBe(200);
     expect(info.body.service_id).toBe(first.serviceId);
     const exchanged = await exchangeOrThrow(second, issuedBefore.pairing_token);
@@ -127,6 +138,25 @@ describe('Access service restart', () => {
     expectError(withOld, 401, 'UNAUTHORIZED');
   });
 
+  it('rejects a different key-encryption key', async () => {
+    const first = await startAccess();
+    instances.push(first);
+    await first.close();
+
+    const otherKey = randomBytes(32).toString('base64');
+    const started = startAccess({
+      dataDir: first.dataDir,
+      port: first.port,
+      env: { KEY_ENCRYPTION_KEY: otherKey },
+    });
+
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toThrow(/KEY_ENCRYPTION_KEY/);
+    const second = await startAccess({ dataDir: first.dataDir, port: first.port });
+    instances.push(second);
+    expect(second.serviceId).toBe(first.serviceId);
+  });
+
   it('keeps a generated password', async () => {
     const first = await startAccess({ adminPassword: null });
     instances.push(first);
@@ -140,6 +170,40 @@ describe('Access service restart', () => {
       authorization: basicAuth('admin', password),
     });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('secrets at rest', () => {
+  let access: AccessInstance;
+
+  beforeAll(async () => {
+    access = await startAccess();
+  });
+
+  afterAll(async () => {
+    await access?.dispose();
+  });
+
+  it('writes key-encryption.key with mode 0600', () => {
+    const mode = fs.statSync(path.join(access.dataDir, 'key-encryption.key')).mode & 0o777;
+
+    expect(mode).toBe(0o600);
+  });
+
+  it('stores the private key encrypted', async () => {
+    const rows: Array<{ public_jwk: string; encrypted_private_jwk: string }> =
+      await access.service.context.dataSource.query(
+        'SELECT public_jwk, encrypted_private_jwk FROM signing_keys',
+      );
+
+    expect(rows).toHaveLength(1);
+    expect(rows[0].encrypted_private_jwk.startsWith('v1.')).toBe(true);
+    expect(rows[0].encrypted_private_jwk).not.toContain('"d"');
+    expect(JSON.parse(rows[0].public_jwk)).not.toHaveProperty('d');
+  });
+
+  it('writes no password file when ADMIN_PASSWORD is set', () => {
+    expect(fs.existsSync(path.join(access.dataDir, 'admin.password'))).toBe(false);
   });
 });
 
@@ -190,7 +254,9 @@ describe('generated admin password', () => {
   it('keeps the password out of the log', async () => {
     const header = basicAuth('admin', password);
     await requestJson(access.url('/service_trust/pairings'), { authorization: header });
-    await requestJson(access.url('/service_trust/pairings'), { authorization: basicAuth('admin', `${password}x`) });
+    await requestJson(access.url('/service_trust/pairings'), {
+      authorization: basicAuth('admin', `${password}x`),
+    });
 
     const text = logs.text();
     expect(text).toContain('basic authentication failed');
@@ -199,12 +265,14 @@ describe('generated admin password', () => {
   });
 
   // NOTE: fails because authenticate.ts logs `decoded.slice(0, separator)` as the username even
-  // when the credential has no colon, and slice(0, -1) is then the whole secret but its last
+  // when the credential has no colon, and slice(0, -1) is then the whole secret minus its last
   // character.
   it.failing('keeps a colonless credential out of the log', async () => {
     const colonless = `Basic ${Buffer.from(password).toString('base64')}`;
 
-    const response = await requestJson(access.url('/service_trust/pairings'), { authorization: colonless });
+    const response = await requestJson(access.url('/service_trust/pairings'), {
+      authorization: colonless,
+    });
 
     expectError(response, 401, 'UNAUTHORIZED');
     expect(logs.text()).not.toContain(password.slice(0, -1));
@@ -226,7 +294,9 @@ describe('log output', () => {
 
   it('keeps passwords and tokens out of the log', async () => {
     const wrongPassword = 'wrong-password-never-logged';
-    await requestJson(access.url('/service_trust/pairings'), { authorization: basicAuth('admin', wrongPassword) });
+    await requestJson(access.url('/service_trust/pairings'), {
+      authorization: basicAuth('admin', wrongPassword),
+    });
     const issued = await issuePairingToken(access);
     const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest());
     await requestJson(access.url('/service_trust/exchange'), {
@@ -234,7 +304,9 @@ describe('log output', () => {
       authorization: `Bearer ${issued.pairing_token}`,
       json: exchangeRequest(),
     });
-    await requestJson(access.url('/system/info'), { authorization: `Bearer ${master.access_token}` });
+    await requestJson(access.url('/system/info'), {
+      authorization: `Bearer ${master.access_token}`,
+    });
 
     const text = logs.text();
     expect(text).toContain('pairing_token.replayed');

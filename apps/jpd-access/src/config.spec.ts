@@ -20,7 +20,9 @@ describe('loadConfig', () => {
 
     expect(config.PORT).toBe(DEFAULT_PORT);
     expect(config.BASE_URL).toBe(`http://localhost:${DEFAULT_PORT}`);
-    expect(config.DATABASE_URL).toBe(`sqlite:${path.join('/tmp/jpd-access-config', 'service.sqlite')}`);
+    expect(config.DATABASE_URL).toBe(
+      `sqlite:${path.join('/tmp/jpd-access-config', 'service.sqlite')}`,
+    );
     expect(config.SIGNING_ALGORITHM).toBe('ES256');
   });
 

@@ -27,7 +27,11 @@ function tamperPayload(token: string): string {
   const [header, payload, signature] = token.split('.');
   const index = Math.floor(payload.length / 2);
   const replacement = payload[index] === 'A' ? 'B' : 'A';
-  return [header, `${payload.slice(0, index)}${replacement}${payload.slice(index + 1)}`, signature].join('.');
+  return [
+    header,
+    `${payload.slice(0, index)}${replacement}${payload.slice(index + 1)}`,
+    signature,
+  ].join('.');
 }
 
 describe('pairing token exchange', () => {
@@ -87,7 +91,11 @@ describe('pairing token exchange', () => {
   it('marks the pairing token used', async () => {
     const issued = await issuePairingToken(access);
 
-    const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18083'));
+    const master = await exchangeOrThrow(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18083'),
+    );
 
     const pairingState = await tokenState(access, issued.token_id);
     const masterState = await tokenState(access, master.token_id);
@@ -99,9 +107,15 @@ describe('pairing token exchange', () => {
 
   it('lets the master token read system info', async () => {
     const issued = await issuePairingToken(access);
-    const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18084'));
+    const master = await exchangeOrThrow(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18084'),
+    );
 
-    const response = await requestJson(access.url('/system/info'), { authorization: `Bearer ${master.access_token}` });
+    const response = await requestJson(access.url('/system/info'), {
+      authorization: `Bearer ${master.access_token}`,
+    });
 
     expect(response.status).toBe(200);
     expect(response.body.service_id).toBe(access.serviceId);
@@ -114,16 +128,27 @@ describe('pairing token exchange', () => {
     ['POST', '/tokens'],
   ])('forbids the master token at %s %s', async (method, path) => {
     const issued = await issuePairingToken(access);
-    const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18085'));
+    const master = await exchangeOrThrow(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18085'),
+    );
 
-    const response = await requestJson(access.url(path), { method, authorization: `Bearer ${master.access_token}` });
+    const response = await requestJson(access.url(path), {
+      method,
+      authorization: `Bearer ${master.access_token}`,
+    });
 
     expectError(response, 403, 'FORBIDDEN');
   });
 
   it('forbids the master token at token lookup', async () => {
     const issued = await issuePairingToken(access);
-    const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18086'));
+    const master = await exchangeOrThrow(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18086'),
+    );
 
     const response = await requestJson(access.url(`/tokens/${master.token_id}`), {
       authorization: `Bearer ${master.access_token}`,
@@ -136,19 +161,31 @@ describe('pairing token exchange', () => {
     const issued = await issuePairingToken(access);
     await exchangeOrThrow(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18087'));
 
-    const replay = await exchange(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18088'));
+    const replay = await exchange(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18088'),
+    );
 
     expectError(replay, 409, 'ERR_PAIRING_TOKEN_CONSUMED');
   });
 
   it('records an audit event for a replay', async () => {
     const issued = await issuePairingToken(access);
-    const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18089'));
+    const master = await exchangeOrThrow(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18089'),
+    );
     await exchange(access, issued.pairing_token);
 
     const events = await access.service.context.tokens.auditEventsOf(issued.token_id);
-    const pairings = await requestJson(access.url('/service_trust/pairings'), { authorization: access.admin });
-    const pairing = pairings.body.pairings.find((entry: { master_token_id: string }) => entry.master_token_id === master.token_id);
+    const pairings = await requestJson(access.url('/service_trust/pairings'), {
+      authorization: access.admin,
+    });
+    const pairing = pairings.body.pairings.find(
+      (entry: { master_token_id: string }) => entry.master_token_id === master.token_id,
+    );
 
     expect(events).toHaveLength(1);
     expect(events[0].type).toBe('pairing_token.replayed');
@@ -176,14 +213,17 @@ describe('pairing token exchange', () => {
     expectError(response, 401, 'INVALID_TOKEN');
   });
 
-  it('rejects a bearer value that is not a JWT', async () => {
+  it('rejects a non-JWT bearer value', async () => {
     const response = await exchange(access, 'not-a-jwt');
 
     expectError(response, 401, 'INVALID_TOKEN');
   });
 
   it('rejects an admin access token', async () => {
-    const created = await requestJson<ExchangeBody>(access.url('/tokens'), { method: 'POST', authorization: access.admin });
+    const created = await requestJson<ExchangeBody>(access.url('/tokens'), {
+      method: 'POST',
+      authorization: access.admin,
+    });
 
     const response = await exchange(access, created.body.access_token);
 
@@ -192,9 +232,17 @@ describe('pairing token exchange', () => {
 
   it('rejects a master token', async () => {
     const issued = await issuePairingToken(access);
-    const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18090'));
+    const master = await exchangeOrThrow(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18090'),
+    );
 
-    const response = await exchange(access, master.access_token, exchangeRequest('http://127.0.0.1:18091'));
+    const response = await exchange(
+      access,
+      master.access_token,
+      exchangeRequest('http://127.0.0.1:18091'),
+    );
 
     expectError(response, 401, 'INVALID_TOKEN');
   });
@@ -204,7 +252,11 @@ describe('pairing token exchange', () => {
 
     const tampered = await exchange(access, tamperPayload(issued.pairing_token));
     const state = await tokenState(access, issued.token_id);
-    const genuine = await exchange(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18092'));
+    const genuine = await exchange(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18092'),
+    );
 
     expectError(tampered, 401, 'INVALID_TOKEN');
     expect(state.body.status).toBe('active');
@@ -236,7 +288,9 @@ describe('pairing token exchange', () => {
   });
 
   /** Signs a pairing token with the service's own key, bypassing issuance and its stored record. */
-  async function signWithServiceKey(overrides: { aud?: string; jti?: string } = {}): Promise<string> {
+  async function signWithServiceKey(
+    overrides: { aud?: string; jti?: string } = {},
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return signToken({
       key: access.service.context.keys.signingKey,
@@ -266,7 +320,10 @@ describe('pairing token exchange', () => {
 
   it('rejects a token for another audience', async () => {
     const issued = await issuePairingToken(access);
-    const token = await signWithServiceKey({ aud: 'jfac@01jsomeotheraccessservice0', jti: issued.token_id });
+    const token = await signWithServiceKey({
+      aud: 'jfac@01jsomeotheraccessservice0',
+      jti: issued.token_id,
+    });
 
     const response = await exchange(access, token);
     const state = await tokenState(access, issued.token_id);
@@ -297,10 +354,13 @@ describe('pairing token exchange', () => {
     expectError(response, 401, 'INVALID_TOKEN');
   });
 
-  it('rejects an oversized body without consuming the token', async () => {
+  it('rejects an oversized body', async () => {
     const issued = await issuePairingToken(access);
 
-    const rejected = await exchange(access, issued.pairing_token, { ...exchangeRequest(), name: 'x'.repeat(70_000) });
+    const rejected = await exchange(access, issued.pairing_token, {
+      ...exchangeRequest(),
+      name: 'x'.repeat(70_000),
+    });
     const state = await tokenState(access, issued.token_id);
 
     expectError(rejected, 413, 'PAYLOAD_TOO_LARGE');
@@ -312,24 +372,34 @@ describe('pairing token exchange', () => {
     ['a missing base_url', { service_id: 'jfmc@01jtestmissioncontrol000' }],
     ['an ftp base_url', { ...exchangeRequest(), base_url: 'ftp://127.0.0.1/mc' }],
     ['a base_url that is no URL', { ...exchangeRequest(), base_url: 'mission control' }],
-    ['a base_url with credentials', { ...exchangeRequest(), base_url: 'http://user:secret@127.0.0.1:18093' }],
-    ['a base_url with a query', { ...exchangeRequest(), base_url: 'http://127.0.0.1:18093/?next=1' }],
+    [
+      'a base_url with credentials',
+      { ...exchangeRequest(), base_url: 'http://user:secret@127.0.0.1:18093' },
+    ],
+    [
+      'a base_url with a query',
+      { ...exchangeRequest(), base_url: 'http://127.0.0.1:18093/?next=1' },
+    ],
     ['an empty name', { ...exchangeRequest(), name: '' }],
     ['an unknown field', { ...exchangeRequest(), scope: 'applied-permissions/admin' }],
     ['a JSON array', [exchangeRequest()]],
-  ])('rejects %s without consuming the token', async (_case, body) => {
+  ])('rejects %s and keeps the token', async (_case, body) => {
     const issued = await issuePairingToken(access);
 
     const rejected = await exchange(access, issued.pairing_token, body);
     const state = await tokenState(access, issued.token_id);
-    const retried = await exchange(access, issued.pairing_token, exchangeRequest('http://127.0.0.1:18094'));
+    const retried = await exchange(
+      access,
+      issued.pairing_token,
+      exchangeRequest('http://127.0.0.1:18094'),
+    );
 
     expectError(rejected, 400, 'INVALID_REQUEST');
     expect(state.body.status).toBe('active');
     expect(retried.status).toBe(200);
   });
 
-  it('rejects a missing body without consuming the token', async () => {
+  it('rejects a missing body', async () => {
     const issued = await issuePairingToken(access);
 
     const rejected = await requestJson(access.url('/service_trust/exchange'), {
@@ -451,7 +521,11 @@ describe('concurrent exchanges', () => {
 
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        exchange(access, issued.pairing_token, exchangeRequest(`http://127.0.0.1:${19000 + index}`)),
+        exchange(
+          access,
+          issued.pairing_token,
+          exchangeRequest(`http://127.0.0.1:${19000 + index}`),
+        ),
       ),
     );
 
@@ -468,16 +542,24 @@ describe('concurrent exchanges', () => {
 
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        exchange(access, issued.pairing_token, exchangeRequest(`http://127.0.0.1:${19100 + index}`)),
+        exchange(
+          access,
+          issued.pairing_token,
+          exchangeRequest(`http://127.0.0.1:${19100 + index}`),
+        ),
       ),
     );
     const winners = responses.filter((response) => response.status === 200);
 
     expect(winners).toHaveLength(1);
     const master: ExchangeBody = winners[0].body;
-    const info = await requestJson(access.url('/system/info'), { authorization: `Bearer ${master.access_token}` });
+    const info = await requestJson(access.url('/system/info'), {
+      authorization: `Bearer ${master.access_token}`,
+    });
     const pairingState = await tokenState(access, issued.token_id);
-    const pairings = await requestJson(access.url('/service_trust/pairings'), { authorization: access.admin });
+    const pairings = await requestJson(access.url('/service_trust/pairings'), {
+      authorization: access.admin,
+    });
     const fromThisToken = pairings.body.pairings.filter((entry: { base_url: string }) => {
       const port = Number(new URL(entry.base_url).port);
       return port >= 19100 && port < 19200;

@@ -24,12 +24,16 @@ describe('pairing token generation', () => {
   const requestPairingToken = (
     init: { json?: unknown; body?: string; authorization?: string | null; useCase?: string } = {},
   ) =>
-    requestJson<PairingTokenBody>(access.url(`/service_trust/pairing/${init.useCase ?? 'mission-control'}`), {
-      method: 'POST',
-      authorization: init.authorization === null ? undefined : (init.authorization ?? access.admin),
-      json: init.json,
-      body: init.body,
-    });
+    requestJson<PairingTokenBody>(
+      access.url(`/service_trust/pairing/${init.useCase ?? 'mission-control'}`),
+      {
+        method: 'POST',
+        authorization:
+          init.authorization === null ? undefined : (init.authorization ?? access.admin),
+        json: init.json,
+        body: init.body,
+      },
+    );
 
   it('issues a token with the default lifetime', async () => {
     const response = await requestPairingToken();
@@ -86,7 +90,9 @@ describe('pairing token generation', () => {
 
     const ext = JSON.parse(decodeJwtPart(body.pairing_token, 1).ext);
 
-    expect(ext.pairing_url).toBe(`${access.baseUrl}${API_PREFIX}/service_trust/pairing/mission-control`);
+    expect(ext.pairing_url).toBe(
+      `${access.baseUrl}${API_PREFIX}/service_trust/pairing/mission-control`,
+    );
   });
 
   it.each([30, 60, 86_400])('honours expires_in %i', async (expiresIn) => {
@@ -145,7 +151,9 @@ describe('pairing token generation', () => {
   it('stores the token as active', async () => {
     const { body } = await requestPairingToken({ json: { expires_in: 60 } });
 
-    const state = await requestJson(access.url(`/tokens/${body.token_id}`), { authorization: access.admin });
+    const state = await requestJson(access.url(`/tokens/${body.token_id}`), {
+      authorization: access.admin,
+    });
 
     expect(state.status).toBe(200);
     expect(state.body.kind).toBe('pairing');

@@ -27,7 +27,9 @@ describe('trusted peers', () => {
   });
 
   /** Issues and exchanges a pairing token for a Mission Control at `baseUrl`. */
-  async function pair(baseUrl: string): Promise<{ issued: PairingTokenBody; master: ExchangeBody }> {
+  async function pair(
+    baseUrl: string,
+  ): Promise<{ issued: PairingTokenBody; master: ExchangeBody }> {
     const issued = await issuePairingToken(access);
     const master = await exchangeOrThrow(access, issued.pairing_token, exchangeRequest(baseUrl));
     return { issued, master };
@@ -36,8 +38,16 @@ describe('trusted peers', () => {
   const listPairings = (authorization = access.admin) =>
     requestJson(access.url('/service_trust/pairings'), { authorization });
 
-  const revokePairing = (json: unknown, useCase = 'mission-control', authorization = access.admin) =>
-    requestJson(access.url(`/service_trust/pairings/${useCase}`), { method: 'DELETE', authorization, json });
+  const revokePairing = (
+    json: unknown,
+    useCase = 'mission-control',
+    authorization = access.admin,
+  ) =>
+    requestJson(access.url(`/service_trust/pairings/${useCase}`), {
+      method: 'DELETE',
+      authorization,
+      json,
+    });
 
   const systemInfo = (master: ExchangeBody) =>
     requestJson(access.url('/system/info'), { authorization: `Bearer ${master.access_token}` });
@@ -48,7 +58,9 @@ describe('trusted peers', () => {
     const response = await listPairings();
 
     expect(response.status).toBe(200);
-    const entry = response.body.pairings.find((pairing: { base_url: string }) => pairing.base_url === 'http://127.0.0.1:18100');
+    const entry = response.body.pairings.find(
+      (pairing: { base_url: string }) => pairing.base_url === 'http://127.0.0.1:18100',
+    );
     expect(entry).toEqual({
       id: expect.stringMatching(UUID_PATTERN),
       use_case: 'mission-control',
@@ -99,7 +111,9 @@ describe('trusted peers', () => {
     const list = await listPairings();
     const state = await tokenState(access, master.token_id);
 
-    const entry = list.body.pairings.find((pairing: { master_token_id: string }) => pairing.master_token_id === master.token_id);
+    const entry = list.body.pairings.find(
+      (pairing: { master_token_id: string }) => pairing.master_token_id === master.token_id,
+    );
     expect(entry.status).toBe('revoked');
     expect(typeof entry.revoked_at).toBe('string');
     expect(state.body.status).toBe('revoked');
@@ -172,7 +186,11 @@ describe('trusted peers', () => {
       method: 'DELETE',
       json: { base_url: 'http://127.0.0.1:18108' },
     });
-    const asPeer = await revokePairing({ base_url: 'http://127.0.0.1:18108' }, 'mission-control', `Bearer ${master.access_token}`);
+    const asPeer = await revokePairing(
+      { base_url: 'http://127.0.0.1:18108' },
+      'mission-control',
+      `Bearer ${master.access_token}`,
+    );
 
     expectError(anonymous, 401, 'UNAUTHORIZED');
     expectError(asPeer, 403, 'FORBIDDEN');
@@ -181,17 +199,27 @@ describe('trusted peers', () => {
 
   it('revokes the old master token on re-pairing', async () => {
     const first = await pair('http://127.0.0.1:18109');
+    const beforeRepairing = await systemInfo(first.master);
 
     const second = await pair('http://127.0.0.1:18109');
 
+    expect(beforeRepairing.status).toBe(200);
     expectError(await systemInfo(first.master), 401, 'ERR_TOKEN_REVOKED');
     expect((await systemInfo(second.master)).status).toBe(200);
     const list = await listPairings();
-    const forPeer = list.body.pairings.filter((pairing: { base_url: string }) => pairing.base_url === 'http://127.0.0.1:18109');
-    const statusByToken = Object.fromEntries(
-      forPeer.map((pairing: { master_token_id: string; status: string }) => [pairing.master_token_id, pairing.status]),
+    const forPeer = list.body.pairings.filter(
+      (pairing: { base_url: string }) => pairing.base_url === 'http://127.0.0.1:18109',
     );
-    expect(statusByToken).toEqual({ [first.master.token_id]: 'revoked', [second.master.token_id]: 'active' });
+    const statusByToken = Object.fromEntries(
+      forPeer.map((pairing: { master_token_id: string; status: string }) => [
+        pairing.master_token_id,
+        pairing.status,
+      ]),
+    );
+    expect(statusByToken).toEqual({
+      [first.master.token_id]: 'revoked',
+      [second.master.token_id]: 'active',
+    });
   });
 
   it('keeps other peers on re-pairing', async () => {
@@ -204,6 +232,7 @@ describe('trusted peers', () => {
 
   it('ends trust when the master token is revoked', async () => {
     const { master } = await pair('http://127.0.0.1:18112');
+    const before = await systemInfo(master);
 
     const revoked = await requestJson(access.url(`/tokens/${master.token_id}`), {
       method: 'DELETE',
@@ -211,9 +240,12 @@ describe('trusted peers', () => {
     });
     const list = await listPairings();
 
+    expect(before.status).toBe(200);
     expect(revoked.status).toBe(204);
     expectError(await systemInfo(master), 401, 'ERR_TOKEN_REVOKED');
-    const entry = list.body.pairings.find((pairing: { master_token_id: string }) => pairing.master_token_id === master.token_id);
+    const entry = list.body.pairings.find(
+      (pairing: { master_token_id: string }) => pairing.master_token_id === master.token_id,
+    );
     expect(entry.status).toBe('revoked');
   });
 });

@@ -38,12 +38,14 @@ export class TestClock {
 export interface StartOptions {
   /** Data folder of an earlier instance, to restart on the same SQLite file and key files. */
   dataDir?: string;
-  /** Port to listen on; a free port when unset. */
+  /** Port to listen on, or a free port when unset. */
   port?: number;
-  /** Value of ADMIN_PASSWORD; `null` leaves it unset, so the service generates one. */
+  /** Value of ADMIN_PASSWORD. `null` leaves it unset, so the service generates a password file. */
   adminPassword?: string | null;
   logger?: Logger;
   clock?: TestClock;
+  /** Further environment variables, such as KEY_ENCRYPTION_KEY. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running Access service and the values a test needs to call it. */
@@ -78,8 +80,10 @@ export async function startAccess(options: StartOptions = {}): Promise<AccessIns
     BASE_URL: baseUrl,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
+    ...options.env,
   };
-  const adminPassword = options.adminPassword === undefined ? ADMIN_PASSWORD : options.adminPassword;
+  const adminPassword =
+    options.adminPassword === undefined ? ADMIN_PASSWORD : options.adminPassword;
   if (adminPassword !== null) env.ADMIN_PASSWORD = adminPassword;
 
   let service: RunningService;
@@ -110,7 +114,7 @@ export async function startAccess(options: StartOptions = {}): Promise<AccessIns
   };
 }
 
-/** A pino logger at debug level whose lines a test can read back. */
+/** Creates a pino logger at debug level whose lines a test can read back. */
 export function captureLogs(): { logger: Logger; text(): string } {
   const lines: string[] = [];
   const destination = {
@@ -128,7 +132,9 @@ export function captureLogs(): { logger: Logger; text(): string } {
 /** Asserts an error response: its status, the one error body shape, and its code. */
 export function expectError(response: JsonResponse, status: number, code: string): void {
   expect(response.status).toBe(status);
-  expect(response.body).toEqual({ errors: [{ code: expect.any(String), message: expect.any(String) }] });
+  expect(response.body).toEqual({
+    errors: [{ code: expect.any(String), message: expect.any(String) }],
+  });
   expect(response.body.errors[0].code).toBe(code);
   expect(response.body.errors[0].message.length).toBeGreaterThan(0);
 }
@@ -147,24 +153,32 @@ export interface ExchangeBody {
   token_type: string;
 }
 
-/** Requests a pairing token for Mission Control as the admin user; throws unless it gets 200. */
+/** Requests a pairing token for Mission Control as the admin user. Throws unless the status is 200. */
 export async function issuePairingToken(
   instance: AccessInstance,
   body?: Record<string, unknown>,
 ): Promise<PairingTokenBody> {
-  const response = await requestJson<PairingTokenBody>(instance.url('/service_trust/pairing/mission-control'), {
-    method: 'POST',
-    authorization: instance.admin,
-    json: body,
-  });
+  const response = await requestJson<PairingTokenBody>(
+    instance.url('/service_trust/pairing/mission-control'),
+    {
+      method: 'POST',
+      authorization: instance.admin,
+      json: body,
+    },
+  );
   if (response.status !== 200) {
-    throw new Error(`Issuing a pairing token failed with ${response.status}: ${JSON.stringify(response.body)}`);
+    throw new Error(
+      `Issuing a pairing token failed with ${response.status}: ${JSON.stringify(response.body)}`,
+    );
   }
   return response.body;
 }
 
 /** Body that a Mission Control instance at `baseUrl` sends to the exchange URL. */
-export function exchangeRequest(baseUrl = 'http://127.0.0.1:18080', serviceId = 'jfmc@01jtestmissioncontrol000'): {
+export function exchangeRequest(
+  baseUrl = 'http://127.0.0.1:18080',
+  serviceId = 'jfmc@01jtestmissioncontrol000',
+): {
   service_id: string;
   base_url: string;
   name: string;
@@ -185,7 +199,7 @@ export function exchange(
   });
 }
 
-/** Exchanges `token` and returns the master token; throws unless it gets 200. */
+/** Exchanges `token` and returns the master token. Throws unless the status is 200. */
 export async function exchangeOrThrow(
   instance: AccessInstance,
   token: string,

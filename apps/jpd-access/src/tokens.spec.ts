@@ -55,7 +55,7 @@ describe('admin authentication', () => {
     expectError(response, 401, 'UNAUTHORIZED');
   });
 
-  it('rejects a bearer value that is not a JWT', async () => {
+  it('rejects a non-JWT bearer value', async () => {
     const response = await listPairings('Bearer not-a-jwt');
 
     expectError(response, 401, 'ERR_TOKEN_MALFORMED');
@@ -154,20 +154,27 @@ describe('admin access tokens', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(decodeJwtPart(response.body.pairing_token, 1).sub).toBe(`${access.serviceId}/users/admin`);
+    expect(decodeJwtPart(response.body.pairing_token, 1).sub).toBe(
+      `${access.serviceId}/users/admin`,
+    );
   });
 
   it('rejects a revoked token', async () => {
     const { body } = await createToken();
+    const bearer = `Bearer ${body.access_token}`;
+    const before = await requestJson(access.url('/service_trust/pairings'), {
+      authorization: bearer,
+    });
 
     const revoked = await requestJson(access.url(`/tokens/${body.token_id}`), {
       method: 'DELETE',
       authorization: access.admin,
     });
     const response = await requestJson(access.url('/service_trust/pairings'), {
-      authorization: `Bearer ${body.access_token}`,
+      authorization: bearer,
     });
 
+    expect(before.status).toBe(200);
     expect(revoked.status).toBe(204);
     expectError(response, 401, 'ERR_TOKEN_REVOKED');
   });
@@ -193,7 +200,10 @@ describe('admin access tokens', () => {
 
   it('shows a revoked token as revoked', async () => {
     const { body } = await createToken();
-    await requestJson(access.url(`/tokens/${body.token_id}`), { method: 'DELETE', authorization: access.admin });
+    await requestJson(access.url(`/tokens/${body.token_id}`), {
+      method: 'DELETE',
+      authorization: access.admin,
+    });
 
     const response = await tokenState(access, body.token_id);
 
@@ -263,10 +273,14 @@ describe('admin access token expiry', () => {
       json: { expires_in: 60 },
     });
     const bearer = `Bearer ${created.body.access_token}`;
-    const beforeExpiry = await requestJson(access.url('/service_trust/pairings'), { authorization: bearer });
+    const beforeExpiry = await requestJson(access.url('/service_trust/pairings'), {
+      authorization: bearer,
+    });
 
     access.clock.advanceSeconds(60 + 31);
-    const afterExpiry = await requestJson(access.url('/service_trust/pairings'), { authorization: bearer });
+    const afterExpiry = await requestJson(access.url('/service_trust/pairings'), {
+      authorization: bearer,
+    });
 
     expect(beforeExpiry.status).toBe(200);
     expectError(afterExpiry, 401, 'ERR_TOKEN_EXPIRED');
