@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { encodePairingExtension, pairingScope, signToken } from '@service-trust/pairing-protocol';
-import { requestJson } from '@service-trust/server/testing';
+import { requestJson, testDialects } from '@service-trust/server/testing';
 import { SignJWT } from 'jose';
 
 import { VERSION } from './access-service';
@@ -34,11 +34,11 @@ function tamperPayload(token: string): string {
   ].join('.');
 }
 
-describe('pairing token exchange', () => {
+describe.each(testDialects())('pairing token exchange on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeAll(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterAll(async () => {
@@ -427,13 +427,13 @@ describe('pairing token exchange', () => {
   });
 });
 
-describe('pairing token from another Access service', () => {
+describe.each(testDialects())('pairing token from another Access service on %s', (dialect) => {
   let access: AccessInstance;
   let other: AccessInstance;
 
   beforeAll(async () => {
-    access = await startAccess();
-    other = await startAccess();
+    access = await startAccess({ dialect });
+    other = await startAccess({ dialect });
   });
 
   afterAll(async () => {
@@ -460,11 +460,11 @@ describe('pairing token from another Access service', () => {
   });
 });
 
-describe('pairing token expiry', () => {
+describe.each(testDialects())('pairing token expiry on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeEach(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterEach(async () => {
@@ -505,11 +505,11 @@ describe('pairing token expiry', () => {
   });
 });
 
-describe('concurrent exchanges', () => {
+describe.each(testDialects())('concurrent exchanges on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeAll(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { requestJson } from '@service-trust/server/testing';
+import { requestJson, testDialects } from '@service-trust/server/testing';
 
 import {
   API_PREFIX,
@@ -10,11 +10,11 @@ import {
   type PairingTokenBody,
 } from './test-harness';
 
-describe('pairing token generation', () => {
+describe.each(testDialects())('pairing token generation on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeAll(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterAll(async () => {

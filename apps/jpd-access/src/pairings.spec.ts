@@ -1,4 +1,4 @@
-import { requestJson } from '@service-trust/server/testing';
+import { requestJson, testDialects } from '@service-trust/server/testing';
 
 import {
   exchangeOrThrow,
@@ -15,11 +15,11 @@ import {
   type PairingTokenBody,
 } from './test-harness';
 
-describe('trusted peers', () => {
+describe.each(testDialects())('trusted peers on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeAll(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterAll(async () => {

@@ -1,16 +1,19 @@
 /// <reference types="jest" />
 // Helpers for the integration tests: each test starts the real Access service in-process on
-// 127.0.0.1 with a SQLite file in a temporary folder, and talks to it over HTTP.
+// 127.0.0.1 with a new SQLite or PostgreSQL database, and talks to it over HTTP.
 import type { Writable } from 'node:stream';
 
 import { createLogger, type Logger, type RunningService } from '@service-trust/server';
 import {
   basicAuth,
+  createTestDatabase,
   freePort,
   makeTempDir,
   removeDir,
   requestJson,
   type JsonResponse,
+  type TestDatabase,
+  type TestDialect,
 } from '@service-trust/server/testing';
 
 import { startAccessService } from './index';
@@ -36,6 +39,10 @@ export class TestClock {
 }
 
 export interface StartOptions {
+  /** Database dialect; each instance gets a new database unless `databaseUrl` is given. */
+  dialect?: TestDialect;
+  /** Database of an earlier instance, to restart on the same data. */
+  databaseUrl?: string;
   /** Data folder of an earlier instance, to restart on the same SQLite file and key files. */
   dataDir?: string;
   /** Port to listen on, or a free port when unset. */
@@ -54,6 +61,8 @@ export interface AccessInstance {
   serviceId: string;
   dataDir: string;
   port: number;
+  /** Database URL, to restart another instance on the same data. */
+  databaseUrl: string;
   /** `http://127.0.0.1:<port>`, also configured as the service's BASE_URL. */
   baseUrl: string;
   clock: TestClock;
@@ -67,18 +76,23 @@ export interface AccessInstance {
   dispose(): Promise<void>;
 }
 
-/** Starts the Access service on 127.0.0.1 with a SQLite file in a temporary folder. */
+/** Starts the Access service on 127.0.0.1 with a new database of the given dialect. */
 export async function startAccess(options: StartOptions = {}): Promise<AccessInstance> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? makeTempDir('jpd-access-it');
   const clock = options.clock ?? new TestClock();
   const baseUrl = `http://127.0.0.1:${port}`;
+  const database: TestDatabase | undefined = options.databaseUrl
+    ? undefined
+    : await createTestDatabase(options.dialect ?? 'sqlite', dataDir);
+  const databaseUrl = options.databaseUrl ?? database!.url;
 
   const env: NodeJS.ProcessEnv = {
     PORT: String(port),
     HOST: '127.0.0.1',
     BASE_URL: baseUrl,
     DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
     ...options.env,
   };
@@ -90,6 +104,7 @@ export async function startAccess(options: StartOptions = {}): Promise<AccessIns
   try {
     service = await startAccessService(env, { clock: clock.now, logger: options.logger });
   } catch (error) {
+    await database?.drop();
     if (!options.dataDir) removeDir(dataDir);
     throw error;
   }
@@ -102,6 +117,7 @@ export async function startAccess(options: StartOptions = {}): Promise<AccessIns
     serviceId: service.context.serviceId,
     dataDir,
     port,
+    databaseUrl,
     baseUrl,
     clock,
     admin: basicAuth('admin', adminPassword ?? ADMIN_PASSWORD),
@@ -109,6 +125,7 @@ export async function startAccess(options: StartOptions = {}): Promise<AccessIns
     close,
     async dispose() {
       await close();
+      await database?.drop();
       removeDir(dataDir);
     },
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { basicAuth, requestJson } from '@service-trust/server/testing';
+import { basicAuth, requestJson, testDialects } from '@service-trust/server/testing';
 
 import {
   decodeJwtPart,
@@ -16,11 +16,11 @@ import {
 
 const ADMIN_SCOPE = 'applied-permissions/admin';
 
-describe('admin authentication', () => {
+describe.each(testDialects())('admin authentication on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeAll(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterAll(async () => {
@@ -77,11 +77,11 @@ describe('admin authentication', () => {
   });
 });
 
-describe('admin access tokens', () => {
+describe.each(testDialects())('admin access tokens on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeAll(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterAll(async () => {
@@ -255,11 +255,11 @@ describe('admin access tokens', () => {
   });
 });
 
-describe('admin access token expiry', () => {
+describe.each(testDialects())('admin access token expiry on %s', (dialect) => {
   let access: AccessInstance;
 
   beforeEach(async () => {
-    access = await startAccess();
+    access = await startAccess({ dialect });
   });
 
   afterEach(async () => {

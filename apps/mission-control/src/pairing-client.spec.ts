@@ -59,6 +59,16 @@ describe.each(testDialects())('pairing with a JPD on %s', (dialect) => {
     expectError(response, 400, 'INVALID_TOKEN', /wrong kind: expected typ "pairing\+jwt"/);
   });
 
+  it('rejects a pairing token for another use case', async () => {
+    // Mission Control issues tokens for use case jpd, which a JPD presents to it, never the reverse.
+    const issued = await mc.request('/service_trust/pairing/jpd', { method: 'POST' });
+
+    const response = await addJpdWith('wrong-use-case', mc.baseUrl, issued.body.pairing_token);
+
+    expect(issued.status).toBe(200);
+    expectError(response, 400, 'INVALID_TOKEN', /not a pairing token for mission-control/);
+  });
+
   it('rejects a token signed by an impostor of the JPD', async () => {
     // The impostor publishes the real JPD's URL in its tokens, so the URL check passes and only
     // the signature, checked with keys fetched from that URL, gives it away.

@@ -103,7 +103,7 @@ export async function startService(
       logger: serviceLogger,
       clock,
     });
-    const auth = createAuthenticator({ dataSource, tokens, logger: serviceLogger });
+    const auth = await createAuthenticator({ dataSource, tokens, logger: serviceLogger });
     const context: ServiceContext = { config, logger: serviceLogger, dataSource, serviceId, secretBox, keys, tokens, states, auth, clock };
 
     const app = createApp(definition, context);

@@ -101,9 +101,11 @@ export class FakeJpd {
 
   /**
    * Signs a Mission Control pairing token whose URLs point at this fake unless `ext` overrides
-   * them, with this fake's key unless `key` is given.
+   * them, with this fake's key unless `key` is given. `claims` replaces any other claim.
    */
-  signPairingToken(options: { ext?: Partial<PairingExtension>; key?: FakeKey } = {}): Promise<string> {
+  signPairingToken(
+    options: { ext?: Partial<PairingExtension>; key?: FakeKey; claims?: Record<string, unknown> } = {},
+  ): Promise<string> {
     const ext: PairingExtension = {
       base_url: this.baseUrl,
       exchange_url: this.exchangeUrl,
@@ -120,6 +122,7 @@ export class FakeJpd {
         jti: randomUUID(),
         exp: Math.floor(Date.now() / 1000) + 300,
         ext: encodePairingExtension(ext),
+        ...options.claims,
       },
     });
   }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ADMIN_SCOPE, hasScope, InvalidTokenError } from '@service-trust/pairing-protocol';
 import type { DataSource } from 'typeorm';
@@ -7,7 +9,7 @@ import type { UserRecord } from '../entities/records';
 import { forbidden, unauthorized } from '../http/http-error';
 import type { Logger } from '../logger';
 import type { AuthenticatedToken, TokenService } from '../trust/token-service';
-import { verifyPassword } from './passwords';
+import { hashPassword, verifyPassword } from './passwords';
 
 /** Who made a request: a local user, or a peer service holding a master token. */
 export type Principal =
@@ -21,11 +23,12 @@ declare module 'express-serve-static-core' {
 }
 
 /** Reads the credentials of a request: HTTP Basic or a bearer access token. */
-export function createAuthenticator(options: {
+export async function createAuthenticator(options: {
   dataSource: DataSource;
   tokens: TokenService;
   logger: Logger;
 }) {
+  const DUMMY_HASH = await hashPassword(randomBytes(16).toString('hex'));
   const users = options.dataSource.getRepository<UserRecord>(Entities.user);
 
   async function principalOf(req: Request): Promise<Principal> {
@@ -36,11 +39,15 @@ export function createAuthenticator(options: {
     if (scheme.toLowerCase() === 'basic') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const separator = decoded.indexOf(':');
-      const username = decoded.slice(0, separator);
-      const user = separator > 0 ? await users.findOneBy({ username }) : null;
+      const username = separator > 0 ? decoded.slice(0, separator) : '';
+      const user = username ? await users.findOneBy({ username }) : null;
 
-      if (!user || !(await verifyPassword(decoded.slice(separator + 1), user.passwordHash))) {
-        options.logger.info({ username: username.slice(0, 64) }, 'basic authentication failed');
+      // An unknown user is checked against a dummy hash, so the response time does not reveal
+      // which usernames exist.
+      const matches = await verifyPassword(decoded.slice(separator + 1), user?.passwordHash ?? DUMMY_HASH);
+      if (!user || !matches) {
+        // Only a known username is logged: an unknown one may be a password typed in the wrong field.
+        options.logger.info({ username: user?.username }, 'basic authentication failed');
         throw unauthorized('Bad credentials.');
       }
       return { kind: 'user', username, scope: ADMIN_SCOPE };
@@ -79,4 +86,4 @@ export function createAuthenticator(options: {
   return { requireAdmin: requireScope(ADMIN_SCOPE), requireScope };
 }
 
-export type Authenticator = ReturnType<typeof createAuthenticator>;
+export type Authenticator = Awaited<ReturnType<typeof createAuthenticator>>;

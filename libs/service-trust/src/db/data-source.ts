@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 
 import type { Dialect } from './dialect';
+import { serializeSqliteTransactions } from './sqlite-serializer';
 
 /** Returns the dialect that `databaseUrl` selects. */
 export function dialectOf(databaseUrl: string): Dialect {
@@ -53,6 +54,7 @@ export async function openDataSource(options: {
   }
 
   await dataSource.initialize();
+  if (dialect === 'better-sqlite3') serializeSqliteTransactions(dataSource);
   await runMigrationsExclusively(dataSource);
   return dataSource;
 }

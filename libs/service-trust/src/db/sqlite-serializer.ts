@@ -1,0 +1,42 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+import type { DataSource } from 'typeorm';
+
+/**
+ * Makes transactions on a better-sqlite3 data source exclusive. TypeORM runs every query of such a
+ * data source on one connection, so without this, a statement issued by another request while a
+ * transaction waits between two of its statements would run inside that transaction: a second
+ * transaction would nest as a savepoint, and a rollback would undo the other request's writes.
+ * Here a transaction holds a lock from BEGIN to COMMIT, and any statement from outside it waits.
+ */
+export function serializeSqliteTransactions(dataSource: DataSource): void {
+  const context = new AsyncLocalStorage<symbol>();
+  let owner: symbol | undefined;
+  let released: Promise<void> = Promise.resolve();
+
+  const runner = dataSource.driver.createQueryRunner('master');
+  const query = runner.query.bind(runner);
+  runner.query = (async (...args: Parameters<typeof query>) => {
+    while (owner !== undefined && context.getStore() !== owner) await released;
+    return query(...args);
+  }) as typeof runner.query;
+
+  const transaction = dataSource.manager.transaction.bind(dataSource.manager);
+  dataSource.manager.transaction = (async (...args: unknown[]) => {
+    if (owner !== undefined && context.getStore() === owner) {
+      return (transaction as (...a: unknown[]) => Promise<unknown>)(...args);
+    }
+
+    while (owner !== undefined) await released;
+    const token = Symbol('transaction');
+    let release!: () => void;
+    owner = token;
+    released = new Promise((resolve) => (release = resolve));
+    try {
+      return await context.run(token, () => (transaction as (...a: unknown[]) => Promise<unknown>)(...args));
+    } finally {
+      owner = undefined;
+      release();
+    }
+  }) as typeof dataSource.manager.transaction;
+}
