@@ -44,13 +44,13 @@ describe.each(testDialects())('JPD status probes on %s', (dialect) => {
 
     const revoked = await revokeTrustAt(jpd);
     const response = await probe(added.id);
-    const shown = await mc.request(`/jpds/${added.id}`);
+    const fetched = await mc.request(`/jpds/${added.id}`);
 
     expect(revoked.status).toBe(204);
     expect(response.status).toBe(200);
     expect(response.body.status.code).toBe('UNAUTHORIZED');
     expect(response.body.status.message).toMatch(/rejected the master token \(HTTP 401\)/);
-    expect(shown.body.status.code).toBe('UNAUTHORIZED');
+    expect(fetched.body.status.code).toBe('UNAUTHORIZED');
   });
 
   it('reports OFFLINE when the JPD is stopped', async () => {
@@ -87,9 +87,9 @@ describe.each(testDialects())('JPD status probes on %s', (dialect) => {
     const { pairing_token: token } = await jpd.issuePairingToken();
 
     const updated = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { token } });
-    const shown = await mc.request(`/jpds/${added.id}`);
+    const fetched = await mc.request(`/jpds/${added.id}`);
 
     expect(updated.status).toBe(204);
-    expect(shown.body.status.code).toBe('ONLINE');
+    expect(fetched.body.status.code).toBe('ONLINE');
   });
 });

@@ -207,7 +207,7 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
 
     // NOTE: fails today because the message of an invalid URL quotes the whole value, so a token
     // pasted into the url field comes back in the error body.
-    it.failing('does not echo a token pasted as the URL', async () => {
+    it('does not echo a token pasted as the URL', async () => {
       const { pairing_token: token } = await jpd.issuePairingToken();
 
       const response = await mc.request('/jpds', { method: 'POST', json: { name: 'pasted', url: token, token } });
@@ -278,9 +278,9 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
     // NOTE: fails today. Both adds pass the name and URL check before either one stores its row,
     // so both exchange a token. The JPD's second exchange revokes the first master token, which
     // is the one that Mission Control then keeps.
-    it.failing('keeps a valid master token when two adds of one JPD race', async () => {
-      // The proxy holds the first exchange answer until the JPD has also answered the second, and
-      // holds the second until the first add has stored its row and probes the JPD.
+    it('keeps a valid master token when two adds of one JPD race', async () => {
+      // The proxy delays the first exchange response until the JPD has also answered the second
+      // exchange, and delays the second until the first add has stored its row and probes the JPD.
       const proxy = await GatedProxy.start();
       proxies.push(proxy);
       const jpd = await services.startJpd({ baseUrl: proxy.baseUrl });
@@ -413,11 +413,11 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { body: added } = await addJpd(mc, jpd, { name: 'before-rename' });
 
       const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { name: 'after-rename' } });
-      const shown = await mc.request(`/jpds/${added.id}`);
+      const fetched = await mc.request(`/jpds/${added.id}`);
       const byOldName = await mc.request('/jpds?name=before-rename');
 
       expect(response.status).toBe(204);
-      expect(shown.body.name).toBe('after-rename');
+      expect(fetched.body.name).toBe('after-rename');
       expect(byOldName.body).toEqual([]);
     });
 
@@ -438,11 +438,11 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
         method: 'PUT',
         json: { location: { city_name: 'Tel Aviv', country_code: 'IL' }, tags: ['new', 'tags'] },
       });
-      const shown = await mc.request(`/jpds/${added.id}`);
+      const fetched = await mc.request(`/jpds/${added.id}`);
 
       expect(response.status).toBe(204);
-      expect(shown.body.location).toEqual({ city_name: 'Tel Aviv', country_code: 'IL' });
-      expect(shown.body.tags).toEqual(['new', 'tags']);
+      expect(fetched.body.location).toEqual({ city_name: 'Tel Aviv', country_code: 'IL' });
+      expect(fetched.body.tags).toEqual(['new', 'tags']);
     });
 
     it('rejects a URL change without a token', async () => {
@@ -451,10 +451,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { body: added } = await addJpd(mc, jpd);
 
       const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { url: other.baseUrl } });
-      const shown = await mc.request(`/jpds/${added.id}`);
+      const fetched = await mc.request(`/jpds/${added.id}`);
 
       expectError(response, 400, 'INVALID_REQUEST', /requires a new pairing token/);
-      expect(shown.body.url).toBe(jpd.baseUrl);
+      expect(fetched.body.url).toBe(jpd.baseUrl);
     });
 
     it('rejects a name that another JPD has', async () => {
@@ -489,14 +489,14 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
 
       const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { token } });
       const pairings = await jpd.pairings();
-      const shown = await mc.request(`/jpds/${added.id}`);
+      const fetched = await mc.request(`/jpds/${added.id}`);
 
       expect(response.status).toBe(204);
       expect(pairings).toHaveLength(2);
       expect(pairings.find((pairing) => pairing.id === oldPairing.id)).toMatchObject({ status: 'revoked', revoked_at: expect.any(String) });
       expect(pairings.find((pairing) => pairing.id !== oldPairing.id)).toMatchObject({ status: 'active', base_url: mc.baseUrl });
       expect(await jpd.tokenStatus(oldPairing.master_token_id)).toBe('revoked');
-      expect(shown.body.status.code).toBe('ONLINE');
+      expect(fetched.body.status.code).toBe('ONLINE');
     });
 
     it('moves a JPD to a new URL with a token from there', async () => {
@@ -506,12 +506,12 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { pairing_token: token } = await replacement.issuePairingToken();
 
       const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { url: replacement.baseUrl, token } });
-      const shown = await mc.request(`/jpds/${added.id}`);
+      const fetched = await mc.request(`/jpds/${added.id}`);
 
       expect(response.status).toBe(204);
-      expect(shown.body.url).toBe(replacement.baseUrl);
-      expect(shown.body.service_id).toBe(replacement.serviceId);
-      expect(shown.body.status.code).toBe('ONLINE');
+      expect(fetched.body.url).toBe(replacement.baseUrl);
+      expect(fetched.body.service_id).toBe(replacement.serviceId);
+      expect(fetched.body.status.code).toBe('ONLINE');
     });
 
     it('keeps the old pairing when the new token is rejected', async () => {
@@ -535,11 +535,11 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { body: added } = await addJpd(mc, jpd);
 
       const response = await mc.request(`/jpds/${added.id}`, { method: 'DELETE' });
-      const shown = await mc.request(`/jpds/${added.id}`);
+      const fetched = await mc.request(`/jpds/${added.id}`);
       const list = await mc.request('/jpds');
 
       expect(response.status).toBe(204);
-      expectError(shown, 404, 'NOT_FOUND', new RegExp(`JPD "${added.id}" was not found`));
+      expectError(fetched, 404, 'NOT_FOUND', new RegExp(`JPD "${added.id}" was not found`));
       expect(list.body.map((item: { id: string }) => item.id)).not.toContain(added.id);
     });
 
@@ -556,21 +556,26 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
   });
 
   describe('unknown ids', () => {
-    const requests: Array<[string, string, string, unknown]> = [];
-    for (const id of ['JPD-999999', 'abc', 'JPD-0', 'JPD-01']) {
-      requests.push(
+    const requestsFor = (ids: string[]) =>
+      ids.flatMap((id): Array<[string, string, string, unknown]> => [
         ['GET', id, `/jpds/${id}`, undefined],
         ['PUT', id, `/jpds/${id}`, { name: 'renamed' }],
         ['DELETE', id, `/jpds/${id}`, undefined],
         ['POST', id, `/jpds/${id}/probe`, undefined],
-      );
-    }
+      ]);
 
-    it.each(requests)('%s %s answers 404', async (method, id, path, json) => {
+    const expectNotFound = async (method: string, id: string, path: string, json: unknown) => {
       const response = await mc.request(path, { method, json });
 
       expectError(response, 404, 'NOT_FOUND', new RegExp(`JPD "${id}" was not found`));
-    });
+    };
+
+    it.each(requestsFor(['JPD-999999', 'abc', 'JPD-0', 'JPD-01', 'JPD-1x']))('%s %s answers 404', expectNotFound);
+
+    // NOTE: fails on PostgreSQL today. The id pattern admits ten digits, and a number above the
+    // integer range of the seq column makes PostgreSQL raise an error, which becomes a 500.
+    const beyondInteger = it;
+    beyondInteger.each(requestsFor(['JPD-2147483648', 'JPD-9999999999']))('%s %s answers 404', expectNotFound);
   });
 });
 

@@ -65,5 +65,9 @@ export function jpdId(record: Pick<JpdRecord, 'seq'>): string {
 /** Reads the sequence number from a public id; undefined when `id` is not one. */
 export function seqOf(id: string): number | undefined {
   const match = /^JPD-([1-9][0-9]{0,9})$/.exec(id);
-  return match ? Number(match[1]) : undefined;
+  const seq = match ? Number(match[1]) : undefined;
+  return seq !== undefined && seq <= MAX_SEQ ? seq : undefined;
 }
+
+/** Largest value of the `seq` column, a 32-bit integer; PostgreSQL raises an error past it. */
+const MAX_SEQ = 2_147_483_647;

@@ -13,6 +13,12 @@ import type { DataSource, Repository } from 'typeorm';
 import { JPD_ENTITY, jpdId, seqOf, type JpdLocation, type JpdRecord, type JpdStatusCode } from './jpd-record';
 import type { PairingClient } from './pairing-client';
 
+/** `masterTokenId` of a row whose pairing is still running. */
+const PAIRING_IN_PROGRESS = '';
+
+/** Age after which a row whose pairing never completed is deleted; far above any peer timeout. */
+const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+
 /** Path of a JPD's identity endpoint, which accepts the master token; used as the probe. */
 export const JPD_INFO_PATH = '/access/api/v1/system/info';
 
@@ -75,32 +81,44 @@ export class JpdRegistry {
     const url = normalizeUrl(request.url);
     await this.assertAvailable({ name: request.name, url });
 
-    const { peerServiceId, masterToken } = await this.options.pairing.pair(url, request.token);
+    // The row is stored before the exchange, so that its unique name and URL stop a concurrent
+    // add of the same JPD before that add exchanges a token: each exchange at a JPD revokes the
+    // master token it issued earlier to the same peer.
     const now = new Date();
     let record: JpdRecord;
     try {
       record = await this.jpds.save({
         name: request.name,
         url,
-        serviceId: peerServiceId,
+        serviceId: '',
         location: JSON.stringify(request.location ?? {}),
         tags: JSON.stringify(request.tags ?? []),
-        encryptedMasterToken: this.options.secretBox.seal(masterToken.access_token, masterTokenContext(url)),
-        masterTokenId: masterToken.token_id,
+        encryptedMasterToken: '',
+        masterTokenId: PAIRING_IN_PROGRESS,
         statusCode: 'OFFLINE',
-        statusMessage: 'Not probed yet.',
+        statusMessage: 'Pairing in progress.',
         statusCheckedAt: null,
         createdAt: now,
         updatedAt: now,
       });
     } catch (error) {
-      // NOTE: a concurrent add that took the same name or URL wins; this pairing's master token
-      // then stays valid at the JPD until an administrator revokes it there.
-      if (isUniqueViolation(error)) throw conflict('A JPD with this name or URL was added at the same time.');
+      if (isUniqueViolation(error)) throw conflict('A JPD with this name or URL is being added at the same time.');
       throw error;
     }
 
-    this.options.logger.info({ jpd: jpdId(record), serviceId: peerServiceId, masterTokenId: masterToken.token_id }, 'jpd.added');
+    try {
+      const { peerServiceId, masterToken } = await this.options.pairing.pair(url, request.token);
+      record.serviceId = peerServiceId;
+      record.encryptedMasterToken = this.options.secretBox.seal(masterToken.access_token, masterTokenContext(url));
+      record.masterTokenId = masterToken.token_id;
+      record.statusMessage = 'Not probed yet.';
+      await this.jpds.save(record);
+    } catch (error) {
+      await this.jpds.delete({ seq: record.seq });
+      throw error;
+    }
+
+    this.options.logger.info({ jpd: jpdId(record), serviceId: record.serviceId, masterTokenId: record.masterTokenId }, 'jpd.added');
     return view(await this.probeRecord(record));
   }
 
@@ -144,7 +162,7 @@ export class JpdRegistry {
   }
 
   async list(filter: JpdFilter = {}): Promise<JpdView[]> {
-    const records = await this.jpds.find({ order: { seq: 'ASC' } });
+    const records = await this.paired();
     return records
       .map(view)
       .filter(
@@ -163,7 +181,8 @@ export class JpdRegistry {
 
   /** Probes every JPD, a few at a time. */
   async probeAll(concurrency = 4): Promise<void> {
-    const records = await this.jpds.find({ order: { seq: 'ASC' } });
+    await this.removeAbandonedPlaceholders();
+    const records = await this.paired();
     const queue = [...records];
     const worker = async () => {
       for (let record = queue.shift(); record; record = queue.shift()) {
@@ -213,8 +232,28 @@ export class JpdRegistry {
   private async find(id: string): Promise<JpdRecord> {
     const seq = seqOf(id);
     const record = seq === undefined ? null : await this.jpds.findOneBy({ seq });
-    if (!record) throw notFound(`JPD ${JSON.stringify(id)} was not found.`);
+    if (!record || record.masterTokenId === PAIRING_IN_PROGRESS) {
+      throw notFound(`JPD ${JSON.stringify(id)} was not found.`);
+    }
     return record;
+  }
+
+  /** Returns the JPDs whose pairing completed, by id. */
+  private async paired(): Promise<JpdRecord[]> {
+    const records = await this.jpds.find({ order: { seq: 'ASC' } });
+    return records.filter((record) => record.masterTokenId !== PAIRING_IN_PROGRESS);
+  }
+
+  /** Deletes rows of adds that stopped mid-pairing, such as when the process was killed. */
+  private async removeAbandonedPlaceholders(): Promise<void> {
+    const cutoff = new Date(Date.now() - ABANDONED_AFTER_MS);
+    const abandoned = (await this.jpds.findBy({ masterTokenId: PAIRING_IN_PROGRESS })).filter(
+      (record) => record.createdAt < cutoff,
+    );
+    for (const record of abandoned) {
+      await this.jpds.delete({ seq: record.seq, masterTokenId: PAIRING_IN_PROGRESS });
+      this.options.logger.warn({ jpd: jpdId(record), name: record.name }, 'removed a JPD whose pairing never completed');
+    }
   }
 
   private async assertAvailable(fields: { name?: string; url: string }, exceptSeq?: number): Promise<void> {
@@ -235,9 +274,14 @@ function normalizeUrl(url: string): string {
   try {
     return normalizeBaseUrl(url, 'JPD URL');
   } catch (error) {
-    if (error instanceof UrlRejectedError) throw badRequest(error.message, 'URL_REJECTED');
+    if (error instanceof UrlRejectedError) throw badRequest(redactTokens(error.message), 'URL_REJECTED');
     throw error;
   }
+}
+
+/** Replaces anything shaped like a compact JWS, such as a token pasted into the url field. */
+function redactTokens(message: string): string {
+  return message.replace(/eyJ[\w-]*\.[\w-]+\.[\w-]+/g, '<token>');
 }
 
 function safeNormalize(url: string): string {

@@ -30,7 +30,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-/** Answers one request; `body` is the request body, read in full. */
+/** Handles one request; `body` is the request body, read in full. */
 export type FakeHandler = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>;
 
 /** A signing key of the fake, with its public JWK for a JWKS. */

@@ -1,5 +1,5 @@
-// A reverse proxy on 127.0.0.1 in front of a real service. A test can hold each response back
-// until an event of its choice, which makes a race between two requests happen in a set order.
+// A reverse proxy on 127.0.0.1 in front of a real service. A test can delay each response until
+// an event of its choice, which makes a race between two requests happen in a set order.
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,7 +10,7 @@ export interface ProxiedExchange {
   status: number;
 }
 
-/** Runs after the upstream answered and before the proxy passes the answer on. */
+/** Runs after the upstream response arrived and before the proxy forwards it. */
 export type ResponseGate = (exchange: ProxiedExchange) => Promise<void> | void;
 
 export class GatedProxy {
