@@ -274,9 +274,8 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       expect(list.body).toEqual([]);
     });
 
-    // NOTE: fails today. Both adds pass the name and URL check before either one stores its row,
-    // so both exchange a token. The JPD's second exchange revokes the first master token, which
-    // is the one that Mission Control then keeps.
+    // If both adds exchanged a token, the JPD's second exchange would revoke the first master
+    // token, which Mission Control would then keep.
     it('keeps a valid master token when two adds of one JPD race', async () => {
       // The proxy delays the first exchange response until the JPD has also answered the second
       // exchange, and delays the second until the first add has stored its row and probes the JPD.
@@ -571,8 +570,8 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
 
     it.each(requestsFor(['JPD-999999', 'abc', 'JPD-0', 'JPD-01', 'JPD-1x']))('%s %s answers 404', expectNotFound);
 
-    // NOTE: fails on PostgreSQL today. The id pattern admits ten digits, and a number above the
-    // integer range of the seq column makes PostgreSQL raise an error, which becomes a 500.
+    // The id pattern admits ten digits; a number above the 32-bit seq column must not reach
+    // PostgreSQL, which would raise an error.
     it.each(requestsFor(['JPD-2147483648', 'JPD-9999999999']))('%s %s answers 404', expectNotFound);
   });
 });
