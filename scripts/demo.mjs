@@ -4,7 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { adminPassword, build, root, SERVICES, startAll, stopAll, waitUntilUp } from './lib/services.mjs';
+import {
+  adminPassword,
+  build,
+  root,
+  SERVICES,
+  startAll,
+  stopAll,
+  waitUntilUp,
+} from './lib/services.mjs';
 
 const env = process.env;
 const jpdUrl = env.JPD_ACCESS_URL ?? `http://localhost:${env.JPD_ACCESS_PORT ?? 8040}`;
@@ -26,10 +34,13 @@ async function call(step, method, url, { auth, json, expect } = {}) {
     body: json ? JSON.stringify(json) : undefined,
   });
   const text = await response.text();
-  const body = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+  const body =
+    text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
   console.log(`   ${method} ${new URL(url).pathname} → ${response.status}`);
   if (expect !== undefined && response.status !== expect) {
-    throw new Error(`${step}: expected HTTP ${expect}, got ${response.status}: ${text.slice(0, 500)}`);
+    throw new Error(
+      `${step}: expected HTTP ${expect}, got ${response.status}: ${text.slice(0, 500)}`,
+    );
   }
   return body;
 }
@@ -49,7 +60,9 @@ if ((await isUp(`${jpdUrl}${SERVICES[0].ping}`)) && (await isUp(`${mcUrl}${SERVI
   passwords = SERVICES.map((s) => adminPassword(path.join(dataRoot, s.app)));
 } else {
   tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'service-trust-demo-'));
-  console.log(`The services are not running; starting them for this demo with data in ${tempRoot}.`);
+  console.log(
+    `The services are not running; starting them for this demo with data in ${tempRoot}.`,
+  );
   build();
   const ports = { 'jpd-access': 18040, 'mission-control': 18080 };
   started = startAll({ dataRoot: tempRoot, ports, log: () => undefined });
@@ -62,19 +75,36 @@ const [jpdAuth, mcAuth] = passwords.map(basic);
 
 try {
   console.log(`\n1. Generate a pairing token for Mission Control at the JPD (${jpd})`);
-  const pairing = await call('generate', 'POST', `${jpd}/access/api/v1/service_trust/pairing/mission-control`, {
-    auth: jpdAuth,
-    expect: 200,
-  });
-  console.log(`   token_id ${pairing.token_id}, expires_in ${pairing.expires_in} s, token ${shorten(pairing.pairing_token)}`);
+  const pairing = await call(
+    'generate',
+    'POST',
+    `${jpd}/access/api/v1/service_trust/pairing/mission-control`,
+    {
+      auth: jpdAuth,
+      expect: 200,
+    },
+  );
+  console.log(
+    `   token_id ${pairing.token_id}, expires_in ${pairing.expires_in} s, token ${shorten(pairing.pairing_token)}`,
+  );
 
-  const existing = await call('list', 'GET', `${mc}/mc/api/v1/jpds?url=${encodeURIComponent(jpd)}`, { auth: mcAuth, expect: 200 });
+  const existing = await call(
+    'list',
+    'GET',
+    `${mc}/mc/api/v1/jpds?url=${encodeURIComponent(jpd)}`,
+    { auth: mcAuth, expect: 200 },
+  );
   for (const old of existing) {
     console.log(`   (removing ${old.id} left by an earlier demo run)`);
-    await call('cleanup', 'DELETE', `${mc}/mc/api/v1/jpds/${old.id}`, { auth: mcAuth, expect: 204 });
+    await call('cleanup', 'DELETE', `${mc}/mc/api/v1/jpds/${old.id}`, {
+      auth: mcAuth,
+      expect: 204,
+    });
   }
 
-  console.log(`\n2. Add the JPD in Mission Control (${mc}); Mission Control verifies the token with the JPD's keys and exchanges it`);
+  console.log(
+    `\n2. Add the JPD in Mission Control (${mc}); Mission Control verifies the token with the JPD's keys and exchanges it`,
+  );
   const added = await call('add', 'POST', `${mc}/mc/api/v1/jpds`, {
     auth: mcAuth,
     json: {
@@ -86,12 +116,21 @@ try {
     },
     expect: 201,
   });
-  console.log(`   ${added.id} "${added.name}" service_id ${added.service_id}, status ${added.status.code}: ${added.status.message}`);
+  console.log(
+    `   ${added.id} "${added.name}" service_id ${added.service_id}, status ${added.status.code}: ${added.status.message}`,
+  );
 
   console.log('\n3. The exchange: the JPD now lists a pairing with Mission Control');
-  const { pairings } = await call('pairings', 'GET', `${jpd}/access/api/v1/service_trust/pairings`, { auth: jpdAuth, expect: 200 });
+  const { pairings } = await call(
+    'pairings',
+    'GET',
+    `${jpd}/access/api/v1/service_trust/pairings`,
+    { auth: jpdAuth, expect: 200 },
+  );
   const pairingWithMc = pairings.find((p) => p.status === 'active' && p.base_url === mc);
-  console.log(`   pairing ${pairingWithMc.id}: ${pairingWithMc.service_id} at ${pairingWithMc.base_url}, master token ${pairingWithMc.master_token_id}`);
+  console.log(
+    `   pairing ${pairingWithMc.id}: ${pairingWithMc.service_id} at ${pairingWithMc.base_url}, master token ${pairingWithMc.master_token_id}`,
+  );
 
   console.log('\n4. The pairing token is single use: presenting it again is refused');
   const replay = await call('replay', 'POST', `${jpd}/access/api/v1/service_trust/exchange`, {
@@ -102,7 +141,10 @@ try {
   console.log(`   ${replay.errors[0].code}: ${replay.errors[0].message}`);
 
   console.log('\n5. Mission Control probes the JPD with its master token');
-  const online = await call('probe', 'POST', `${mc}/mc/api/v1/jpds/${added.id}/probe`, { auth: mcAuth, expect: 200 });
+  const online = await call('probe', 'POST', `${mc}/mc/api/v1/jpds/${added.id}/probe`, {
+    auth: mcAuth,
+    expect: 200,
+  });
   console.log(`   status ${online.status.code}: ${online.status.message}`);
 
   console.log('\n6. Revoke the trust at the JPD');
@@ -113,14 +155,19 @@ try {
   });
 
   console.log('\n7. Mission Control probes again and sees the revocation');
-  const revoked = await call('probe', 'POST', `${mc}/mc/api/v1/jpds/${added.id}/probe`, { auth: mcAuth, expect: 200 });
+  const revoked = await call('probe', 'POST', `${mc}/mc/api/v1/jpds/${added.id}/probe`, {
+    auth: mcAuth,
+    expect: 200,
+  });
   console.log(`   status ${revoked.status.code}: ${revoked.status.message}`);
 
   console.log(`\n8. Remove ${added.id} from Mission Control`);
   await call('delete', 'DELETE', `${mc}/mc/api/v1/jpds/${added.id}`, { auth: mcAuth, expect: 204 });
 
   if (online.status.code !== 'ONLINE' || revoked.status.code !== 'UNAUTHORIZED') {
-    throw new Error(`Expected ONLINE then UNAUTHORIZED, got ${online.status.code} then ${revoked.status.code}.`);
+    throw new Error(
+      `Expected ONLINE then UNAUTHORIZED, got ${online.status.code} then ${revoked.status.code}.`,
+    );
   }
   console.log('\nThe handshake worked: paired, ONLINE, revoked, UNAUTHORIZED.');
 } catch (error) {

@@ -8,8 +8,18 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** The two services: app folder, environment prefix, default port and API prefix. */
 export const SERVICES = [
-  { app: 'jpd-access', envPrefix: 'JPD_ACCESS', defaultPort: 8040, ping: '/access/api/v1/system/ping' },
-  { app: 'mission-control', envPrefix: 'MISSION_CONTROL', defaultPort: 8080, ping: '/mc/api/v1/system/ping' },
+  {
+    app: 'jpd-access',
+    envPrefix: 'JPD_ACCESS',
+    defaultPort: 8040,
+    ping: '/access/api/v1/system/ping',
+  },
+  {
+    app: 'mission-control',
+    envPrefix: 'MISSION_CONTROL',
+    defaultPort: 8080,
+    ping: '/mc/api/v1/system/ping',
+  },
 ];
 
 /** Builds both apps with Nx; a build that is up to date comes from Nx's local cache. */
@@ -18,9 +28,14 @@ export function build() {
   const result = spawnSync(
     nx,
     ['run-many', '-t', 'build', '-p', 'jpd-access', 'mission-control', '--output-style=static'],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NX_NO_CLOUD: 'true' } },
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NX_NO_CLOUD: 'true' },
+    },
   );
-  if (result.status !== 0) throw new Error('Building the services failed; run "npx nx run-many -t build" to see why.');
+  if (result.status !== 0)
+    throw new Error('Building the services failed; run "npx nx run-many -t build" to see why.');
 }
 
 const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
@@ -45,9 +60,15 @@ function formatLine(app, line) {
  * Starts both services with their data under `dataRoot/<app>`. Returns each service's URL, data
  * folder and child process.
  */
-export function startAll({ dataRoot, ports = {}, env = process.env, log = (line) => console.log(line) }) {
+export function startAll({
+  dataRoot,
+  ports = {},
+  env = process.env,
+  log = (line) => console.log(line),
+}) {
   return SERVICES.map((service) => {
-    const port = ports[service.app] ?? Number(env[`${service.envPrefix}_PORT`] ?? service.defaultPort);
+    const port =
+      ports[service.app] ?? Number(env[`${service.envPrefix}_PORT`] ?? service.defaultPort);
     const dataDir = path.resolve(dataRoot, service.app);
     fs.mkdirSync(dataDir, { recursive: true });
 
@@ -61,11 +82,15 @@ export function startAll({ dataRoot, ports = {}, env = process.env, log = (line)
     if (databaseUrl) childEnv.DATABASE_URL = databaseUrl;
     else delete childEnv.DATABASE_URL;
 
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', service.app, 'main.js')], {
-      cwd: root,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'dist', 'apps', service.app, 'main.js')],
+      {
+        cwd: root,
+        env: childEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';
       stream.setEncoding('utf8');
@@ -76,7 +101,14 @@ export function startAll({ dataRoot, ports = {}, env = process.env, log = (line)
         for (const line of lines) if (line.trim()) log(formatLine(service.app, line));
       });
     }
-    return { ...service, port, url: childEnv.BASE_URL, localUrl: `http://127.0.0.1:${port}`, dataDir, child };
+    return {
+      ...service,
+      port,
+      url: childEnv.BASE_URL,
+      localUrl: `http://127.0.0.1:${port}`,
+      dataDir,
+      child,
+    };
   });
 }
 
@@ -84,7 +116,8 @@ export function startAll({ dataRoot, ports = {}, env = process.env, log = (line)
 export async function waitUntilUp(url, timeoutMs = 20_000, child) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`The service behind ${url} exited with code ${child.exitCode}.`);
+    if (child && child.exitCode !== null)
+      throw new Error(`The service behind ${url} exited with code ${child.exitCode}.`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) return;

@@ -1,4 +1,11 @@
-import { basicAuth, createTestDatabase, makeTempDir, removeDir, requestJson, testDialects } from '@service-trust/server/testing';
+import {
+  basicAuth,
+  createTestDatabase,
+  makeTempDir,
+  removeDir,
+  requestJson,
+  testDialects,
+} from '@service-trust/server/testing';
 
 import { startBuiltService, type ServiceProcess } from './processes';
 
@@ -17,7 +24,11 @@ describe.each(testDialects())('built services on %s', (dialect) => {
     const envFor = async (name: string) => {
       const database = await createTestDatabase(dialect, dir);
       drops.push(database.drop);
-      return { DATA_DIR: `${dir}/${name}`, DATABASE_URL: database.url, PROBE_INTERVAL_SECONDS: '0' };
+      return {
+        DATA_DIR: `${dir}/${name}`,
+        DATABASE_URL: database.url,
+        PROBE_INTERVAL_SECONDS: '0',
+      };
     };
     const jpd = await startBuiltService('jpd-access', await envFor('jpd'));
     running.push(jpd);
@@ -30,10 +41,13 @@ describe.each(testDialects())('built services on %s', (dialect) => {
     const jpdAdmin = basicAuth('admin', fs.readFileSync(jpdPasswordFile, 'utf8').trim());
     const mcAdmin = basicAuth('admin', fs.readFileSync(`${dir}/mc/admin.password`, 'utf8').trim());
 
-    const pairing = await requestJson(`${jpd.url}/access/api/v1/service_trust/pairing/mission-control`, {
-      method: 'POST',
-      authorization: jpdAdmin,
-    });
+    const pairing = await requestJson(
+      `${jpd.url}/access/api/v1/service_trust/pairing/mission-control`,
+      {
+        method: 'POST',
+        authorization: jpdAdmin,
+      },
+    );
     expect(pairing.status).toBe(200);
 
     const added = await requestJson(`${mc.url}/mc/api/v1/jpds`, {

@@ -82,11 +82,14 @@ describe.each(testDialects())('one-way handshake on %s', (dialect) => {
   });
 
   const generate = async (body: object = {}) => {
-    const response = await requestJson(`${jpdUrl}/access/api/v1/service_trust/pairing/mission-control`, {
-      method: 'POST',
-      authorization: admin,
-      json: body,
-    });
+    const response = await requestJson(
+      `${jpdUrl}/access/api/v1/service_trust/pairing/mission-control`,
+      {
+        method: 'POST',
+        authorization: admin,
+        json: body,
+      },
+    );
     expect(response.status).toBe(200);
     return response.body as { pairing_token: string; token_id: string; expires_in: number };
   };
@@ -95,17 +98,29 @@ describe.each(testDialects())('one-way handshake on %s', (dialect) => {
     requestJson(`${mcUrl}/mc/api/v1/jpds`, {
       method: 'POST',
       authorization: admin,
-      json: { name, url: jpdUrl, token, location: { city_name: 'Paris', country_code: 'FR', latitude: 48.85, longitude: 2.35 }, tags: ['e2e'] },
+      json: {
+        name,
+        url: jpdUrl,
+        token,
+        location: { city_name: 'Paris', country_code: 'FR', latitude: 48.85, longitude: 2.35 },
+        tags: ['e2e'],
+      },
     });
 
   const probe = async (id: string) => {
-    const response = await requestJson(`${mcUrl}/mc/api/v1/jpds/${id}/probe`, { method: 'POST', authorization: admin });
+    const response = await requestJson(`${mcUrl}/mc/api/v1/jpds/${id}/probe`, {
+      method: 'POST',
+      authorization: admin,
+    });
     expect(response.status).toBe(200);
     return response.body.status.code as string;
   };
 
   const removeJpd = async (id: string) => {
-    const response = await requestJson(`${mcUrl}/mc/api/v1/jpds/${id}`, { method: 'DELETE', authorization: admin });
+    const response = await requestJson(`${mcUrl}/mc/api/v1/jpds/${id}`, {
+      method: 'DELETE',
+      authorization: admin,
+    });
     expect(response.status).toBe(204);
   };
 
@@ -118,7 +133,9 @@ describe.each(testDialects())('one-way handshake on %s', (dialect) => {
     expect(added.body.service_id).toBe(jpd.context.serviceId);
     expect(added.body.status.code).toBe('ONLINE');
 
-    const pairings = await requestJson(`${jpdUrl}/access/api/v1/service_trust/pairings`, { authorization: admin });
+    const pairings = await requestJson(`${jpdUrl}/access/api/v1/service_trust/pairings`, {
+      authorization: admin,
+    });
     const active = pairings.body.pairings.filter((p: { status: string }) => p.status === 'active');
     expect(active).toHaveLength(1);
     expect(active[0].service_id).toBe(mc.context.serviceId);
@@ -136,15 +153,20 @@ describe.each(testDialects())('one-way handshake on %s', (dialect) => {
     expect(second.status).toBe(201);
     expect(await probe(second.body.id)).toBe('ONLINE');
 
-    const revoke = await requestJson(`${jpdUrl}/access/api/v1/service_trust/pairings/mission-control`, {
-      method: 'DELETE',
-      authorization: admin,
-      json: { base_url: mcUrl },
-    });
+    const revoke = await requestJson(
+      `${jpdUrl}/access/api/v1/service_trust/pairings/mission-control`,
+      {
+        method: 'DELETE',
+        authorization: admin,
+        json: { base_url: mcUrl },
+      },
+    );
     expect(revoke.status).toBe(204);
     expect(await probe(second.body.id)).toBe('UNAUTHORIZED');
 
-    const listed = await requestJson(`${mcUrl}/mc/api/v1/jpds?status=UNAUTHORIZED`, { authorization: admin });
+    const listed = await requestJson(`${mcUrl}/mc/api/v1/jpds?status=UNAUTHORIZED`, {
+      authorization: admin,
+    });
     expect(listed.body.map((j: { id: string }) => j.id)).toEqual([second.body.id]);
     await removeJpd(second.body.id);
   });
@@ -160,7 +182,9 @@ describe.each(testDialects())('one-way handshake on %s', (dialect) => {
 
     const list = await requestJson(`${mcUrl}/mc/api/v1/jpds`, { authorization: admin });
     expect(list.body).toEqual([]);
-    const state = await requestJson(`${jpdUrl}/access/api/v1/tokens/${pairing.token_id}`, { authorization: admin });
+    const state = await requestJson(`${jpdUrl}/access/api/v1/tokens/${pairing.token_id}`, {
+      authorization: admin,
+    });
     expect(state.body.status).toBe('active');
   });
 
@@ -168,7 +192,9 @@ describe.each(testDialects())('one-way handshake on %s', (dialect) => {
     const pairing = await generate();
     const [header, payload, signature] = pairing.pairing_token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const forged = Buffer.from(JSON.stringify({ ...claims, sub: `${claims.iss}/users/intruder` })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...claims, sub: `${claims.iss}/users/intruder` }),
+    ).toString('base64url');
 
     const tampered = await addJpd('tampered', `${header}.${forged}.${signature}`);
     expect(tampered.status).toBe(400);

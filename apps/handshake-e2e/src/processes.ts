@@ -26,19 +26,25 @@ export async function startBuiltService(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => output.push(...chunk.split('\n').filter(Boolean)));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => output.push(...chunk.split('\n').filter(Boolean)));
+  child.stdout
+    ?.setEncoding('utf8')
+    .on('data', (chunk: string) => output.push(...chunk.split('\n').filter(Boolean)));
+  child.stderr
+    ?.setEncoding('utf8')
+    .on('data', (chunk: string) => output.push(...chunk.split('\n').filter(Boolean)));
 
   const ping = app === 'jpd-access' ? '/access/api/v1/system/ping' : '/mc/api/v1/system/ping';
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${app} exited with code ${child.exitCode}:\n${output.join('\n')}`);
+    if (child.exitCode !== null)
+      throw new Error(`${app} exited with code ${child.exitCode}:\n${output.join('\n')}`);
     try {
       if ((await fetch(`${url}${ping}`)).ok) break;
     } catch {
       // Not listening yet.
     }
-    if (Date.now() > deadline) throw new Error(`${app} did not start within 30 s:\n${output.join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`${app} did not start within 30 s:\n${output.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 

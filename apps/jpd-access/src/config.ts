@@ -1,4 +1,9 @@
-import { commonEnvSchema, parseEnv, withDerivedDefaults, type CommonConfig } from '@service-trust/server';
+import {
+  commonEnvSchema,
+  parseEnv,
+  withDerivedDefaults,
+  type CommonConfig,
+} from '@service-trust/server';
 
 /** Default port of the Access service. */
 export const DEFAULT_PORT = 8040;

@@ -19,7 +19,11 @@ const admin = basicAuth('admin', ADMIN_PASSWORD);
 const consumer = { service_id: 'jfmc@01replicatest', base_url: 'http://mc.replica.test:8080' };
 
 /** Starts `count` Access replicas on one database, sharing the key-encryption key. */
-async function startReplicas(databaseUrl: string, dir: string, count: number): Promise<RunningService[]> {
+async function startReplicas(
+  databaseUrl: string,
+  dir: string,
+  count: number,
+): Promise<RunningService[]> {
   const keyEncryptionKey = randomBytes(32).toString('base64');
   const replicas: RunningService[] = [];
   for (let index = 0; index < count; index++) {
@@ -42,7 +46,9 @@ async function startReplicas(databaseUrl: string, dir: string, count: number): P
 
 const urlOf = (replica: RunningService) => `http://127.0.0.1:${replica.port}/access/api/v1`;
 
-async function generate(replica: RunningService): Promise<{ pairing_token: string; token_id: string }> {
+async function generate(
+  replica: RunningService,
+): Promise<{ pairing_token: string; token_id: string }> {
   const response = await requestJson(`${urlOf(replica)}/service_trust/pairing/mission-control`, {
     method: 'POST',
     authorization: admin,
@@ -98,12 +104,24 @@ describe.each(testDialects())('replicas on %s', (dialect) => {
     }
 
     const replica = replicas[0];
-    expect(await count(replica, 'SELECT COUNT(*) AS count FROM pairings WHERE pairing_token_id = $1', [tokenId])).toBe(1);
     expect(
-      await count(replica, "SELECT COUNT(*) AS count FROM tokens WHERE kind = 'master' AND pairing_id IN (SELECT id FROM pairings WHERE pairing_token_id = $1)", [tokenId]),
+      await count(replica, 'SELECT COUNT(*) AS count FROM pairings WHERE pairing_token_id = $1', [
+        tokenId,
+      ]),
     ).toBe(1);
     expect(
-      await count(replica, "SELECT COUNT(*) AS count FROM audit_events WHERE type = 'pairing_token.replayed' AND token_id = $1", [tokenId]),
+      await count(
+        replica,
+        "SELECT COUNT(*) AS count FROM tokens WHERE kind = 'master' AND pairing_id IN (SELECT id FROM pairings WHERE pairing_token_id = $1)",
+        [tokenId],
+      ),
+    ).toBe(1);
+    expect(
+      await count(
+        replica,
+        "SELECT COUNT(*) AS count FROM audit_events WHERE type = 'pairing_token.replayed' AND token_id = $1",
+        [tokenId],
+      ),
     ).toBe(199);
   });
 
@@ -111,16 +129,24 @@ describe.each(testDialects())('replicas on %s', (dialect) => {
     const replica = replicas[0];
     const { pairing_token: token, token_id: tokenId } = await generate(replica);
     const { dataSource } = replica.context;
-    const masterTokensBefore = await count(replica, "SELECT COUNT(*) AS count FROM tokens WHERE kind = 'master' AND 1 = $1", [1]);
+    const masterTokensBefore = await count(
+      replica,
+      "SELECT COUNT(*) AS count FROM tokens WHERE kind = 'master' AND 1 = $1",
+      [1],
+    );
 
     // A trigger makes the insert of the pairing fail after the token was marked used.
     if (dialect === 'postgres') {
       await dataSource.query(
         "CREATE FUNCTION fail_pairing_insert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$ LANGUAGE plpgsql",
       );
-      await dataSource.query('CREATE TRIGGER fail_pairing_insert BEFORE INSERT ON pairings FOR EACH ROW EXECUTE FUNCTION fail_pairing_insert()');
+      await dataSource.query(
+        'CREATE TRIGGER fail_pairing_insert BEFORE INSERT ON pairings FOR EACH ROW EXECUTE FUNCTION fail_pairing_insert()',
+      );
     } else {
-      await dataSource.query("CREATE TRIGGER fail_pairing_insert BEFORE INSERT ON pairings BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
+      await dataSource.query(
+        "CREATE TRIGGER fail_pairing_insert BEFORE INSERT ON pairings BEGIN SELECT RAISE(ABORT, 'forced failure'); END",
+      );
     }
 
     const failed = await exchange(replica, token);
@@ -128,10 +154,22 @@ describe.each(testDialects())('replicas on %s', (dialect) => {
     expect(failed.body.errors[0].code).toBe('INTERNAL_ERROR');
     expect(JSON.stringify(failed.body)).not.toContain('forced failure');
 
-    const state = await requestJson(`${urlOf(replica)}/tokens/${tokenId}`, { authorization: admin });
+    const state = await requestJson(`${urlOf(replica)}/tokens/${tokenId}`, {
+      authorization: admin,
+    });
     expect(state.body.status).toBe('active');
-    expect(await count(replica, "SELECT COUNT(*) AS count FROM tokens WHERE kind = 'master' AND 1 = $1", [1])).toBe(masterTokensBefore);
-    expect(await count(replica, 'SELECT COUNT(*) AS count FROM pairings WHERE pairing_token_id = $1', [tokenId])).toBe(0);
+    expect(
+      await count(
+        replica,
+        "SELECT COUNT(*) AS count FROM tokens WHERE kind = 'master' AND 1 = $1",
+        [1],
+      ),
+    ).toBe(masterTokensBefore);
+    expect(
+      await count(replica, 'SELECT COUNT(*) AS count FROM pairings WHERE pairing_token_id = $1', [
+        tokenId,
+      ]),
+    ).toBe(0);
 
     if (dialect === 'postgres') {
       await dataSource.query('DROP TRIGGER fail_pairing_insert ON pairings');
@@ -151,10 +189,14 @@ describe.each(testDialects())('replicas on %s', (dialect) => {
     expect(exchanged.status).toBe(200);
     const bearer = `Bearer ${exchanged.body.access_token}`;
 
-    expect((await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status).toBe(200);
+    expect(
+      (await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status,
+    ).toBe(200);
     const lookups = last.context.states.databaseLookups;
     for (let call = 0; call < 20; call++) {
-      expect((await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status).toBe(200);
+      expect(
+        (await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status,
+      ).toBe(200);
     }
     expect(last.context.states.databaseLookups).toBe(lookups);
 

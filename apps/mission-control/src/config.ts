@@ -15,7 +15,12 @@ const missionControlEnvSchema = commonEnvSchema(DEFAULT_PORT, 'mission-control')
   /** Time allowed for one call to a JPD, in milliseconds. */
   PEER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /** Largest response body accepted from a JPD, in bytes. */
-  PEER_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(16 * 1024 * 1024).default(1024 * 1024),
+  PEER_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 
 /** Configuration of Mission Control, read once from the environment at start. */

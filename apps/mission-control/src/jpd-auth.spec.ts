@@ -35,7 +35,9 @@ describe.each(testDialects())('admin authentication of /jpds on %s', (dialect) =
     ['DELETE', (jpdId) => `/jpds/${jpdId}`, undefined],
     ['POST', (jpdId) => `/jpds/${jpdId}/probe`, undefined],
   ];
-  const routeCases = routes.map(([method, path, json]) => [`${method} ${path('{id}')}`, method, path, json] as const);
+  const routeCases = routes.map(
+    ([method, path, json]) => [`${method} ${path('{id}')}`, method, path, json] as const,
+  );
 
   it.each(routeCases)('%s requires credentials', async (_label, method, path, json) => {
     const response = await mc.request(path(id), { method, json, authorization: null });
@@ -45,7 +47,11 @@ describe.each(testDialects())('admin authentication of /jpds on %s', (dialect) =
   });
 
   it.each(routeCases)('%s rejects a wrong password', async (_label, method, path, json) => {
-    const response = await mc.request(path(id), { method, json, authorization: basicAuth('admin', JPD_ADMIN_PASSWORD) });
+    const response = await mc.request(path(id), {
+      method,
+      json,
+      authorization: basicAuth('admin', JPD_ADMIN_PASSWORD),
+    });
 
     expectError(response, 401, 'UNAUTHORIZED', /Bad credentials/);
   });
@@ -79,9 +85,14 @@ describe.each(testDialects())('admin authentication of /jpds on %s', (dialect) =
   });
 
   it('accepts an admin token of Mission Control', async () => {
-    const created = await requestJson(mc.url('/tokens'), { method: 'POST', authorization: mc.admin });
+    const created = await requestJson(mc.url('/tokens'), {
+      method: 'POST',
+      authorization: mc.admin,
+    });
 
-    const response = await mc.request('/jpds', { authorization: `Bearer ${created.body.access_token}` });
+    const response = await mc.request('/jpds', {
+      authorization: `Bearer ${created.body.access_token}`,
+    });
 
     expect(created.status).toBe(200);
     expect(response.status).toBe(200);

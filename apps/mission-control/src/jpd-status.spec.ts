@@ -1,6 +1,11 @@
 import { requestJson, testDialects } from '@service-trust/server/testing';
 
-import { addJpd, TestServices, type JpdInstance, type MissionControlInstance } from './testing/harness';
+import {
+  addJpd,
+  TestServices,
+  type JpdInstance,
+  type MissionControlInstance,
+} from './testing/harness';
 
 describe.each(testDialects())('JPD status probes on %s', (dialect) => {
   let services: TestServices;
@@ -34,7 +39,9 @@ describe.each(testDialects())('JPD status probes on %s', (dialect) => {
     expect(response.body.id).toBe(added.id);
     expect(response.body.status.code).toBe('ONLINE');
     expect(response.body.status.message).toMatch(/online \(version 0\.1\.0\)/);
-    expect(Date.parse(response.body.status.checked_at)).toBeGreaterThanOrEqual(Date.parse(added.status.checked_at));
+    expect(Date.parse(response.body.status.checked_at)).toBeGreaterThanOrEqual(
+      Date.parse(added.status.checked_at),
+    );
     expect(JSON.stringify(response.body)).not.toContain('eyJ');
   });
 

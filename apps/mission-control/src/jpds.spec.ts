@@ -38,7 +38,12 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
     it('adds a JPD from a fresh pairing token', async () => {
       const jpd = await services.startJpd();
       const { pairing_token: token } = await jpd.issuePairingToken();
-      const location = { city_name: 'Sunnyvale', country_code: 'US', latitude: 37.37, longitude: -122.04 };
+      const location = {
+        city_name: 'Sunnyvale',
+        country_code: 'US',
+        latitude: 37.37,
+        longitude: -122.04,
+      };
 
       const response = await mc.request('/jpds', {
         method: 'POST',
@@ -53,7 +58,11 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
         service_id: jpd.serviceId,
         location,
         tags: ['prod', 'us'],
-        status: { code: 'ONLINE', message: expect.stringMatching(/online/), checked_at: expect.stringMatching(ISO_DATE_PATTERN) },
+        status: {
+          code: 'ONLINE',
+          message: expect.stringMatching(/online/),
+          checked_at: expect.stringMatching(ISO_DATE_PATTERN),
+        },
         created_at: expect.stringMatching(ISO_DATE_PATTERN),
         updated_at: expect.stringMatching(ISO_DATE_PATTERN),
       });
@@ -72,7 +81,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const jpd = await services.startJpd();
       const { pairing_token: token } = await jpd.issuePairingToken();
 
-      const added = await mc.request('/jpds', { method: 'POST', json: { name: 'secretive', url: jpd.baseUrl, token } });
+      const added = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'secretive', url: jpd.baseUrl, token },
+      });
       const list = await mc.request('/jpds');
       const single = await mc.request(`/jpds/${added.body.id}`);
       const probed = await mc.request(`/jpds/${added.body.id}/probe`, { method: 'POST' });
@@ -105,7 +117,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const jpd = await services.startJpd();
       const { pairing_token: token, token_id: tokenId } = await jpd.issuePairingToken();
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'once', url: jpd.baseUrl, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'once', url: jpd.baseUrl, token },
+      });
 
       expect(response.status).toBe(201);
       expect(await jpd.tokenStatus(tokenId)).toBe('used');
@@ -115,7 +130,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const jpd = await services.startJpd();
       const { pairing_token: token } = await jpd.issuePairingToken();
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'slash', url: `${jpd.baseUrl}/`, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'slash', url: `${jpd.baseUrl}/`, token },
+      });
 
       expect(response.status).toBe(201);
       expect(response.body.url).toBe(jpd.baseUrl);
@@ -125,7 +143,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const jpd = await services.startJpd();
       const { pairing_token: token } = await jpd.issuePairingToken({ two_way: true });
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'two-way', url: jpd.baseUrl, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'two-way', url: jpd.baseUrl, token },
+      });
 
       expect(response.status).toBe(201);
       expect(response.body.status.code).toBe('ONLINE');
@@ -136,14 +157,21 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { body } = await addJpd(mc, jpd);
       const [pairing] = await jpd.pairings();
 
-      const rows: Array<{ encrypted_master_token: string; master_token_id: string }> = await mc.service.context.dataSource
-        .createQueryBuilder()
-        .select(['jpd.encrypted_master_token AS encrypted_master_token', 'jpd.master_token_id AS master_token_id'])
-        .from('jpds', 'jpd')
-        .where('jpd.url = :url', { url: jpd.baseUrl })
-        .getRawMany();
+      const rows: Array<{ encrypted_master_token: string; master_token_id: string }> =
+        await mc.service.context.dataSource
+          .createQueryBuilder()
+          .select([
+            'jpd.encrypted_master_token AS encrypted_master_token',
+            'jpd.master_token_id AS master_token_id',
+          ])
+          .from('jpds', 'jpd')
+          .where('jpd.url = :url', { url: jpd.baseUrl })
+          .getRawMany();
       // Decrypting in-process yields the plaintext that must not be found in the database.
-      const masterToken = mc.service.context.secretBox.open(rows[0].encrypted_master_token, `jpd-master-token:${jpd.baseUrl}`);
+      const masterToken = mc.service.context.secretBox.open(
+        rows[0].encrypted_master_token,
+        `jpd-master-token:${jpd.baseUrl}`,
+      );
       const stored = await readWholeDatabase(mc);
 
       expect(body.id).toMatch(JPD_ID_PATTERN);
@@ -165,26 +193,54 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       jpd = await services.startJpd();
     });
 
-    const cases: Array<[string, (token: string, url: string) => Record<string, unknown>, RegExp]> = [
-      ['a missing name', (token, url) => ({ url, token }), /name/],
-      ['a missing url', (token) => ({ name: 'x', token }), /url/],
-      ['a missing token', (_token, url) => ({ name: 'x', url }), /token/],
-      ['an unknown field', (token, url) => ({ name: 'x', url, token, colour: 'red' }), /colour/],
-      ['a name that is a number', (token, url) => ({ name: 7, url, token }), /name/],
-      ['a blank name', (token, url) => ({ name: '   ', url, token }), /name/],
-      ['tags that are not an array', (token, url) => ({ name: 'x', url, token, tags: 'prod' }), /tags/],
-      ['an empty tag', (token, url) => ({ name: 'x', url, token, tags: [''] }), /tags/],
-      ['a latitude above 90', (token, url) => ({ name: 'x', url, token, location: { latitude: 90.5 } }), /location\.latitude/],
-      ['a longitude below -180', (token, url) => ({ name: 'x', url, token, location: { longitude: -181 } }), /location\.longitude/],
-      ['a latitude that is a string', (token, url) => ({ name: 'x', url, token, location: { latitude: '10' } }), /location\.latitude/],
-      ['a three-letter country code', (token, url) => ({ name: 'x', url, token, location: { country_code: 'USA' } }), /country_code/],
-      ['an unknown location field', (token, url) => ({ name: 'x', url, token, location: { altitude: 3 } }), /altitude/],
-    ];
+    const cases: Array<[string, (token: string, url: string) => Record<string, unknown>, RegExp]> =
+      [
+        ['a missing name', (token, url) => ({ url, token }), /name/],
+        ['a missing url', (token) => ({ name: 'x', token }), /url/],
+        ['a missing token', (_token, url) => ({ name: 'x', url }), /token/],
+        ['an unknown field', (token, url) => ({ name: 'x', url, token, colour: 'red' }), /colour/],
+        ['a name that is a number', (token, url) => ({ name: 7, url, token }), /name/],
+        ['a blank name', (token, url) => ({ name: '   ', url, token }), /name/],
+        [
+          'tags that are not an array',
+          (token, url) => ({ name: 'x', url, token, tags: 'prod' }),
+          /tags/,
+        ],
+        ['an empty tag', (token, url) => ({ name: 'x', url, token, tags: [''] }), /tags/],
+        [
+          'a latitude above 90',
+          (token, url) => ({ name: 'x', url, token, location: { latitude: 90.5 } }),
+          /location\.latitude/,
+        ],
+        [
+          'a longitude below -180',
+          (token, url) => ({ name: 'x', url, token, location: { longitude: -181 } }),
+          /location\.longitude/,
+        ],
+        [
+          'a latitude that is a string',
+          (token, url) => ({ name: 'x', url, token, location: { latitude: '10' } }),
+          /location\.latitude/,
+        ],
+        [
+          'a three-letter country code',
+          (token, url) => ({ name: 'x', url, token, location: { country_code: 'USA' } }),
+          /country_code/,
+        ],
+        [
+          'an unknown location field',
+          (token, url) => ({ name: 'x', url, token, location: { altitude: 3 } }),
+          /altitude/,
+        ],
+      ];
 
     it.each(cases)('rejects %s', async (_label, makeBody, message) => {
       const { pairing_token: token, token_id: tokenId } = await jpd.issuePairingToken();
 
-      const response = await mc.request('/jpds', { method: 'POST', json: makeBody(token, jpd.baseUrl) });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: makeBody(token, jpd.baseUrl),
+      });
 
       expectError(response, 400, 'INVALID_REQUEST', message);
       expect(await jpd.tokenStatus(tokenId)).toBe('active');
@@ -198,7 +254,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
     ])('rejects %s', async (_label, url, message) => {
       const { pairing_token: token, token_id: tokenId } = await jpd.issuePairingToken();
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'bad-url', url, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'bad-url', url, token },
+      });
 
       expectError(response, 400, 'URL_REJECTED', message);
       expect(JSON.stringify(response.body)).not.toContain('secret');
@@ -209,7 +268,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
     it('does not echo a token pasted as the URL', async () => {
       const { pairing_token: token } = await jpd.issuePairingToken();
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'pasted', url: token, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'pasted', url: token, token },
+      });
 
       expectError(response, 400, 'URL_REJECTED', /not a valid URL/);
     });
@@ -240,7 +302,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       await addJpd(mc, first, { name: 'taken-name' });
       const { pairing_token: token, token_id: tokenId } = await second.issuePairingToken();
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'taken-name', url: second.baseUrl, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'taken-name', url: second.baseUrl, token },
+      });
 
       expectError(response, 409, 'CONFLICT', /named "taken-name" already exists/);
       expect(await second.tokenStatus(tokenId)).toBe('active');
@@ -251,9 +316,17 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { body: added } = await addJpd(mc, jpd);
       const { pairing_token: token, token_id: tokenId } = await jpd.issuePairingToken();
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'other-name', url: jpd.baseUrl, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'other-name', url: jpd.baseUrl, token },
+      });
 
-      expectError(response, 409, 'CONFLICT', new RegExp(`URL ${jpd.baseUrl} already exists \\(${added.id}\\)`));
+      expectError(
+        response,
+        409,
+        'CONFLICT',
+        new RegExp(`URL ${jpd.baseUrl} already exists \\(${added.id}\\)`),
+      );
       expect(await jpd.tokenStatus(tokenId)).toBe('active');
     });
 
@@ -266,7 +339,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
         body: JSON.stringify({ service_id: 'jfmc@someone-else', base_url: 'http://127.0.0.1:9' }),
       });
 
-      const response = await mc.request('/jpds', { method: 'POST', json: { name: 'replayed', url: jpd.baseUrl, token } });
+      const response = await mc.request('/jpds', {
+        method: 'POST',
+        json: { name: 'replayed', url: jpd.baseUrl, token },
+      });
       const list = await mc.request(`/jpds?url=${encodeURIComponent(jpd.baseUrl)}`);
 
       expect(exchanged.status).toBe(200);
@@ -301,11 +377,18 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const [first, second] = await Promise.all([jpd.issuePairingToken(), jpd.issuePairingToken()]);
 
       const add = (name: string, token: string) =>
-        mc.request('/jpds', { method: 'POST', json: { name, url: proxy.baseUrl, token } }).finally(oneAddFinished.resolve);
-      const responses = await Promise.all([add('race-a', first.pairing_token), add('race-b', second.pairing_token)]);
+        mc
+          .request('/jpds', { method: 'POST', json: { name, url: proxy.baseUrl, token } })
+          .finally(oneAddFinished.resolve);
+      const responses = await Promise.all([
+        add('race-a', first.pairing_token),
+        add('race-b', second.pairing_token),
+      ]);
       const stored = await mc.request(`/jpds?url=${encodeURIComponent(proxy.baseUrl)}`);
       const probe = await mc.request(`/jpds/${stored.body[0]?.id}/probe`, { method: 'POST' });
-      const activePairings = (await jpd.pairings()).filter((pairing) => pairing.status === 'active');
+      const activePairings = (await jpd.pairings()).filter(
+        (pairing) => pairing.status === 'active',
+      );
 
       expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
       expect(stored.body).toHaveLength(1);
@@ -323,7 +406,8 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
     beforeAll(async () => {
       east = await services.startJpd();
       west = await services.startJpd();
-      eastId = (await addJpd(mc, east, { name: 'filter-east', tags: ['filter-prod', 'east'] })).body.id;
+      eastId = (await addJpd(mc, east, { name: 'filter-east', tags: ['filter-prod', 'east'] })).body
+        .id;
       westId = (await addJpd(mc, west, { name: 'filter-west', tags: ['filter-staging'] })).body.id;
       await west.close();
       const probe = await mc.request(`/jpds/${westId}/probe`, { method: 'POST' });
@@ -343,7 +427,12 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const response = await mc.request(`/jpds/${eastId}`);
 
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ id: eastId, name: 'filter-east', url: east.baseUrl, service_id: east.serviceId });
+      expect(response.body).toMatchObject({
+        id: eastId,
+        name: 'filter-east',
+        url: east.baseUrl,
+        service_id: east.serviceId,
+      });
     });
 
     it('filters by name', async () => {
@@ -373,7 +462,9 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
 
       expect(idsOf(offline.body)).toContain(westId);
       expect(idsOf(offline.body)).not.toContain(eastId);
-      expect(offline.body.every((jpd: { status: { code: string } }) => jpd.status.code === 'OFFLINE')).toBe(true);
+      expect(
+        offline.body.every((jpd: { status: { code: string } }) => jpd.status.code === 'OFFLINE'),
+      ).toBe(true);
       expect(idsOf(online.body)).toContain(eastId);
       expect(idsOf(online.body)).not.toContain(westId);
     });
@@ -410,7 +501,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const jpd = await services.startJpd();
       const { body: added } = await addJpd(mc, jpd, { name: 'before-rename' });
 
-      const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { name: 'after-rename' } });
+      const response = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { name: 'after-rename' },
+      });
       const fetched = await mc.request(`/jpds/${added.id}`);
       const byOldName = await mc.request('/jpds?name=before-rename');
 
@@ -423,7 +517,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const jpd = await services.startJpd();
       const { body: added } = await addJpd(mc, jpd, { name: 'same-name' });
 
-      const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { name: 'same-name', tags: ['t'] } });
+      const response = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { name: 'same-name', tags: ['t'] },
+      });
 
       expect(response.status).toBe(204);
     });
@@ -448,7 +545,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const other = await services.startJpd();
       const { body: added } = await addJpd(mc, jpd);
 
-      const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { url: other.baseUrl } });
+      const response = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { url: other.baseUrl },
+      });
       const fetched = await mc.request(`/jpds/${added.id}`);
 
       expectError(response, 400, 'INVALID_REQUEST', /requires a new pairing token/);
@@ -461,7 +561,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       await addJpd(mc, first, { name: 'put-taken' });
       const { body: added } = await addJpd(mc, second);
 
-      const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { name: 'put-taken' } });
+      const response = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { name: 'put-taken' },
+      });
 
       expectError(response, 409, 'CONFLICT', /named "put-taken" already exists/);
     });
@@ -470,9 +573,15 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const jpd = await services.startJpd();
       const { body: added } = await addJpd(mc, jpd);
 
-      const unknown = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { colour: 'red' } });
+      const unknown = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { colour: 'red' },
+      });
       const malformed = await mc.request(`/jpds/${added.id}`, { method: 'PUT', body: '{' });
-      const wrongType = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { tags: [1] } });
+      const wrongType = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { tags: [1] },
+      });
 
       expectError(unknown, 400, 'INVALID_REQUEST', /colour/);
       expectError(malformed, 400, 'INVALID_JSON', /not valid JSON/);
@@ -491,8 +600,14 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
 
       expect(response.status).toBe(204);
       expect(pairings).toHaveLength(2);
-      expect(pairings.find((pairing) => pairing.id === oldPairing.id)).toMatchObject({ status: 'revoked', revoked_at: expect.any(String) });
-      expect(pairings.find((pairing) => pairing.id !== oldPairing.id)).toMatchObject({ status: 'active', base_url: mc.baseUrl });
+      expect(pairings.find((pairing) => pairing.id === oldPairing.id)).toMatchObject({
+        status: 'revoked',
+        revoked_at: expect.any(String),
+      });
+      expect(pairings.find((pairing) => pairing.id !== oldPairing.id)).toMatchObject({
+        status: 'active',
+        base_url: mc.baseUrl,
+      });
       expect(await jpd.tokenStatus(oldPairing.master_token_id)).toBe('revoked');
       expect(fetched.body.status.code).toBe('ONLINE');
     });
@@ -503,7 +618,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { body: added } = await addJpd(mc, jpd);
       const { pairing_token: token } = await replacement.issuePairingToken();
 
-      const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { url: replacement.baseUrl, token } });
+      const response = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { url: replacement.baseUrl, token },
+      });
       const fetched = await mc.request(`/jpds/${added.id}`);
 
       expect(response.status).toBe(204);
@@ -518,7 +636,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       const { body: added } = await addJpd(mc, jpd);
       const { pairing_token: foreignToken } = await other.issuePairingToken();
 
-      const response = await mc.request(`/jpds/${added.id}`, { method: 'PUT', json: { token: foreignToken } });
+      const response = await mc.request(`/jpds/${added.id}`, {
+        method: 'PUT',
+        json: { token: foreignToken },
+      });
       const probe = await mc.request(`/jpds/${added.id}/probe`, { method: 'POST' });
 
       expectError(response, 400, 'URL_REJECTED', /does not match/);
@@ -568,7 +689,10 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
       expectError(response, 404, 'NOT_FOUND', new RegExp(`JPD "${id}" was not found`));
     };
 
-    it.each(requestsFor(['JPD-999999', 'abc', 'JPD-0', 'JPD-01', 'JPD-1x']))('%s %s answers 404', expectNotFound);
+    it.each(requestsFor(['JPD-999999', 'abc', 'JPD-0', 'JPD-01', 'JPD-1x']))(
+      '%s %s answers 404',
+      expectNotFound,
+    );
 
     // The id pattern admits ten digits; a number above the 32-bit seq column must not reach
     // PostgreSQL, which would raise an error.
@@ -593,7 +717,9 @@ async function readWholeDatabase(mc: MissionControlInstance): Promise<string> {
   const url = mc.database.url;
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
-    const parts = [file, `${file}-wal`].filter((name) => fs.existsSync(name)).map((name) => fs.readFileSync(name).toString('latin1'));
+    const parts = [file, `${file}-wal`]
+      .filter((name) => fs.existsSync(name))
+      .map((name) => fs.readFileSync(name).toString('latin1'));
     return parts.join('\n');
   }
 
@@ -603,7 +729,9 @@ async function readWholeDatabase(mc: MissionControlInstance): Promise<string> {
   );
   const dumps: string[] = [];
   for (const { table_name: table } of tables) {
-    const rows: Array<{ row: string }> = await dataSource.query(`SELECT row_to_json(t)::text AS row FROM "${table}" t`);
+    const rows: Array<{ row: string }> = await dataSource.query(
+      `SELECT row_to_json(t)::text AS row FROM "${table}" t`,
+    );
     dumps.push(...rows.map((row) => row.row));
   }
   return dumps.join('\n');

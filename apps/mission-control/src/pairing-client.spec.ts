@@ -1,6 +1,12 @@
 import { freePort, testDialects } from '@service-trust/server/testing';
 
-import { expectError, TestClock, TestServices, type JpdInstance, type MissionControlInstance } from './testing/harness';
+import {
+  expectError,
+  TestClock,
+  TestServices,
+  type JpdInstance,
+  type MissionControlInstance,
+} from './testing/harness';
 
 describe.each(testDialects())('pairing with a JPD on %s', (dialect) => {
   let services: TestServices;
@@ -22,14 +28,20 @@ describe.each(testDialects())('pairing with a JPD on %s', (dialect) => {
   const addJpdWith = (name: string, url: string, token: string) =>
     mc.request('/jpds', { method: 'POST', json: { name, url, token } });
 
-  const listByUrl = async (url: string) => (await mc.request(`/jpds?url=${encodeURIComponent(url)}`)).body;
+  const listByUrl = async (url: string) =>
+    (await mc.request(`/jpds?url=${encodeURIComponent(url)}`)).body;
 
   it('rejects a token from another JPD than the URL', async () => {
     const { pairing_token: token, token_id: tokenId } = await otherJpd.issuePairingToken();
 
     const response = await addJpdWith('mismatch', jpd.baseUrl, token);
 
-    expectError(response, 400, 'URL_REJECTED', new RegExp(`base_url ${otherJpd.baseUrl} does not match the URL ${jpd.baseUrl}`));
+    expectError(
+      response,
+      400,
+      'URL_REJECTED',
+      new RegExp(`base_url ${otherJpd.baseUrl} does not match the URL ${jpd.baseUrl}`),
+    );
     expect(await otherJpd.tokenStatus(tokenId)).toBe('active');
   });
 
@@ -43,9 +55,15 @@ describe.each(testDialects())('pairing with a JPD on %s', (dialect) => {
     const { pairing_token: token, token_id: tokenId } = await jpd.issuePairingToken();
     const [header, payload, signature] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    const tampered = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 86_400 })).toString('base64url');
+    const tampered = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 86_400 })).toString(
+      'base64url',
+    );
 
-    const response = await addJpdWith('tampered', jpd.baseUrl, `${header}.${tampered}.${signature}`);
+    const response = await addJpdWith(
+      'tampered',
+      jpd.baseUrl,
+      `${header}.${tampered}.${signature}`,
+    );
 
     expectError(response, 400, 'INVALID_TOKEN', /signature does not match/);
     expect(await jpd.tokenStatus(tokenId)).toBe('active');
@@ -111,7 +129,10 @@ describe.each(testDialects())('pairing with a JPD on %s', (dialect) => {
 
   it('rejects a revoked token', async () => {
     const { pairing_token: token, token_id: tokenId } = await jpd.issuePairingToken();
-    const revoked = await fetch(jpd.url(`/tokens/${tokenId}`), { method: 'DELETE', headers: { authorization: jpd.admin } });
+    const revoked = await fetch(jpd.url(`/tokens/${tokenId}`), {
+      method: 'DELETE',
+      headers: { authorization: jpd.admin },
+    });
 
     const response = await addJpdWith('revoked', jpd.baseUrl, token);
 
@@ -133,7 +154,11 @@ describe.each(testDialects())('pairing with a JPD on %s', (dialect) => {
   });
 
   it('pairs after rejected attempts with a fresh token', async () => {
-    const response = await addJpdWith('finally', jpd.baseUrl, (await jpd.issuePairingToken()).pairing_token);
+    const response = await addJpdWith(
+      'finally',
+      jpd.baseUrl,
+      (await jpd.issuePairingToken()).pairing_token,
+    );
 
     expect(response.status).toBe(201);
     expect(response.body.service_id).toBe(jpd.serviceId);

@@ -24,7 +24,10 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
   beforeAll(async () => {
     services = new TestServices(dialect, 'url-policy');
     mc = await services.startMissionControl({
-      env: { PEER_TIMEOUT_MS: String(PEER_TIMEOUT_MS), PEER_MAX_RESPONSE_BYTES: String(PEER_MAX_RESPONSE_BYTES) },
+      env: {
+        PEER_TIMEOUT_MS: String(PEER_TIMEOUT_MS),
+        PEER_MAX_RESPONSE_BYTES: String(PEER_MAX_RESPONSE_BYTES),
+      },
     });
   });
 
@@ -43,7 +46,8 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
   const addJpdWith = (url: string, token: string) =>
     mc.request('/jpds', { method: 'POST', json: { name: `hostile-${url}`, url, token } });
 
-  const listByUrl = async (url: string) => (await mc.request(`/jpds?url=${encodeURIComponent(url)}`)).body;
+  const listByUrl = async (url: string) =>
+    (await mc.request(`/jpds?url=${encodeURIComponent(url)}`)).body;
 
   it('pairs with a fake that behaves', async () => {
     // Shows that the fake is good enough to pair with, so every rejection below has one cause.
@@ -57,7 +61,11 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
     expect(response.body.service_id).toBe(fake.serviceId);
     expect(response.body.status.code).toBe('ONLINE');
     expect(exchange.headers.authorization).toBe(`Bearer ${token}`);
-    expect(JSON.parse(exchange.body)).toEqual({ service_id: mc.serviceId, base_url: mc.baseUrl, name: 'mission-control' });
+    expect(JSON.parse(exchange.body)).toEqual({
+      service_id: mc.serviceId,
+      base_url: mc.baseUrl,
+      name: 'mission-control',
+    });
   });
 
   it('rejects an exchange_url on another origin', async () => {
@@ -67,7 +75,12 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
 
     const response = await addJpdWith(fake.baseUrl, token);
 
-    expectError(response, 400, 'URL_REJECTED', new RegExp(`exchange_url is not on the origin ${fake.baseUrl}`));
+    expectError(
+      response,
+      400,
+      'URL_REJECTED',
+      new RegExp(`exchange_url is not on the origin ${fake.baseUrl}`),
+    );
     expect(elsewhere.requests).toEqual([]);
     expect(fake.requestsTo(FAKE_EXCHANGE_PATH)).toEqual([]);
   });
@@ -76,19 +89,28 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
     const fake = await startFake();
     const elsewhere = await startFake();
     const token = await fake.signPairingToken({
-      ext: { pairing_url: `${elsewhere.baseUrl}/access/api/v1/service_trust/pairing/mission-control` },
+      ext: {
+        pairing_url: `${elsewhere.baseUrl}/access/api/v1/service_trust/pairing/mission-control`,
+      },
     });
 
     const response = await addJpdWith(fake.baseUrl, token);
 
-    expectError(response, 400, 'URL_REJECTED', new RegExp(`pairing_url is not on the origin ${fake.baseUrl}`));
+    expectError(
+      response,
+      400,
+      'URL_REJECTED',
+      new RegExp(`pairing_url is not on the origin ${fake.baseUrl}`),
+    );
     expect(elsewhere.requests).toEqual([]);
     expect(fake.requestsTo(FAKE_EXCHANGE_PATH)).toEqual([]);
   });
 
   it('rejects an exchange_url on the same host but another scheme', async () => {
     const fake = await startFake();
-    const token = await fake.signPairingToken({ ext: { exchange_url: `https://127.0.0.1:${fake.port}${FAKE_EXCHANGE_PATH}` } });
+    const token = await fake.signPairingToken({
+      ext: { exchange_url: `https://127.0.0.1:${fake.port}${FAKE_EXCHANGE_PATH}` },
+    });
 
     const response = await addJpdWith(fake.baseUrl, token);
 
@@ -113,7 +135,9 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
   it('rejects a master token signed with another key', async () => {
     const fake = await startFake();
     const otherKey = await generateFakeKey();
-    fake.on('POST', FAKE_EXCHANGE_PATH, async (_req, res) => sendJson(res, 200, await fake.exchangeResponse(otherKey)));
+    fake.on('POST', FAKE_EXCHANGE_PATH, async (_req, res) =>
+      sendJson(res, 200, await fake.exchangeResponse(otherKey)),
+    );
     const token = await fake.signPairingToken();
 
     const response = await addJpdWith(fake.baseUrl, token);
@@ -135,7 +159,11 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
   it('reports a token the JPD holds used as a conflict', async () => {
     const fake = await startFake();
     fake.on('POST', FAKE_EXCHANGE_PATH, (_req, res) =>
-      sendJson(res, 409, { errors: [{ code: 'ERR_PAIRING_TOKEN_CONSUMED', message: 'The pairing token was already used.' }] }),
+      sendJson(res, 409, {
+        errors: [
+          { code: 'ERR_PAIRING_TOKEN_CONSUMED', message: 'The pairing token was already used.' },
+        ],
+      }),
     );
     const token = await fake.signPairingToken();
 
@@ -147,7 +175,9 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
   it('passes on the reason of a failed exchange', async () => {
     const fake = await startFake();
     fake.on('POST', FAKE_EXCHANGE_PATH, (_req, res) =>
-      sendJson(res, 500, { errors: [{ code: 'INTERNAL_ERROR', message: 'The database is down.' }] }),
+      sendJson(res, 500, {
+        errors: [{ code: 'INTERNAL_ERROR', message: 'The database is down.' }],
+      }),
     );
     const token = await fake.signPairingToken();
 
@@ -159,7 +189,9 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
 
   it('rejects an exchange answer that is not a master token', async () => {
     const fake = await startFake();
-    fake.on('POST', FAKE_EXCHANGE_PATH, (_req, res) => sendJson(res, 200, { access_token: 'x', token_type: 'Bearer' }));
+    fake.on('POST', FAKE_EXCHANGE_PATH, (_req, res) =>
+      sendJson(res, 200, { access_token: 'x', token_type: 'Bearer' }),
+    );
     const token = await fake.signPairingToken();
 
     const response = await addJpdWith(fake.baseUrl, token);
@@ -215,7 +247,9 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
 
   it('rejects a JPD that serves no JWKS', async () => {
     const fake = await startFake();
-    fake.on('GET', FAKE_JWKS_PATH, (_req, res) => sendJson(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'no' }] }));
+    fake.on('GET', FAKE_JWKS_PATH, (_req, res) =>
+      sendJson(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'no' }] }),
+    );
     const token = await fake.signPairingToken();
 
     const response = await addJpdWith(fake.baseUrl, token);
@@ -233,7 +267,12 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
     const response = await addJpdWith(fake.baseUrl, token);
     const elapsedMs = performance.now() - started;
 
-    expectError(response, 400, 'JPD_UNREACHABLE', new RegExp(`did not answer within ${PEER_TIMEOUT_MS} ms`));
+    expectError(
+      response,
+      400,
+      'JPD_UNREACHABLE',
+      new RegExp(`did not answer within ${PEER_TIMEOUT_MS} ms`),
+    );
     expect(fake.requestsTo(FAKE_EXCHANGE_PATH)).toHaveLength(1);
     // The bound only has to tell the configured timeout from the 5 s default.
     expect(elapsedMs).toBeLessThan(4_000);
@@ -251,7 +290,12 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
     const response = await addJpdWith(fake.baseUrl, token);
     const elapsedMs = performance.now() - started;
 
-    expectError(response, 400, 'JPD_UNREACHABLE', new RegExp(`did not answer within ${PEER_TIMEOUT_MS} ms`));
+    expectError(
+      response,
+      400,
+      'JPD_UNREACHABLE',
+      new RegExp(`did not answer within ${PEER_TIMEOUT_MS} ms`),
+    );
     expect(elapsedMs).toBeLessThan(4_000);
   });
 
@@ -265,7 +309,12 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
 
     const response = await addJpdWith(fake.baseUrl, token);
 
-    expectError(response, 400, 'JPD_UNREACHABLE', new RegExp(`larger than ${PEER_MAX_RESPONSE_BYTES} bytes`));
+    expectError(
+      response,
+      400,
+      'JPD_UNREACHABLE',
+      new RegExp(`larger than ${PEER_MAX_RESPONSE_BYTES} bytes`),
+    );
     expect(await listByUrl(fake.baseUrl)).toEqual([]);
   });
 
@@ -291,19 +340,29 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
 
     const response = await addJpdWith(fake.baseUrl, token);
 
-    expectError(response, 400, 'JPD_UNREACHABLE', new RegExp(`larger than ${PEER_MAX_RESPONSE_BYTES} bytes`));
+    expectError(
+      response,
+      400,
+      'JPD_UNREACHABLE',
+      new RegExp(`larger than ${PEER_MAX_RESPONSE_BYTES} bytes`),
+    );
     expect(await listByUrl(fake.baseUrl)).toEqual([]);
   });
 
   it('adds a JPD whose first probe fails as OFFLINE', async () => {
     const fake = await startFake();
-    fake.on('GET', FAKE_INFO_PATH, (_req, res) => sendJson(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'starting' }] }));
+    fake.on('GET', FAKE_INFO_PATH, (_req, res) =>
+      sendJson(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'starting' }] }),
+    );
     const token = await fake.signPairingToken();
 
     const response = await addJpdWith(fake.baseUrl, token);
 
     expect(response.status).toBe(201);
-    expect(response.body.status).toMatchObject({ code: 'OFFLINE', message: expect.stringMatching(/HTTP 503/) });
+    expect(response.body.status).toMatchObject({
+      code: 'OFFLINE',
+      message: expect.stringMatching(/HTTP 503/),
+    });
   });
 
   it('keeps the master token from a redirect of the probe', async () => {
@@ -319,7 +378,10 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
     const probe = await mc.request(`/jpds/${added.body.id}/probe`, { method: 'POST' });
 
     expect(added.status).toBe(201);
-    expect(probe.body.status).toMatchObject({ code: 'OFFLINE', message: expect.stringMatching(/redirect \(302\)/) });
+    expect(probe.body.status).toMatchObject({
+      code: 'OFFLINE',
+      message: expect.stringMatching(/redirect \(302\)/),
+    });
     expect(target.requests).toEqual([]);
   });
 
@@ -335,7 +397,12 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
     const response = await addJpdWith(metadataUrl, token);
 
     // A request that was sent and failed would give JPD_UNREACHABLE instead.
-    expectError(response, 400, 'URL_REJECTED', /169\.254\.169\.254 is a link-local or cloud metadata address/);
+    expectError(
+      response,
+      400,
+      'URL_REJECTED',
+      /169\.254\.169\.254 is a link-local or cloud metadata address/,
+    );
     expect(fake.requests).toEqual([]);
   });
 });

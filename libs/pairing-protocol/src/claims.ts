@@ -56,14 +56,22 @@ export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
  */
 export function parsePairingExtension(ext: unknown): PairingExtension {
   if (typeof ext !== 'string') {
-    throw new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token is invalid.', 'ext is not a string');
+    throw new InvalidTokenError(
+      'ERR_TOKEN_CLAIM_INVALID',
+      'The token is invalid.',
+      'ext is not a string',
+    );
   }
 
   let decoded: unknown;
   try {
     decoded = JSON.parse(ext);
   } catch {
-    throw new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token is invalid.', 'ext is not JSON');
+    throw new InvalidTokenError(
+      'ERR_TOKEN_CLAIM_INVALID',
+      'The token is invalid.',
+      'ext is not JSON',
+    );
   }
 
   const result = pairingExtensionSchema.safeParse(decoded);

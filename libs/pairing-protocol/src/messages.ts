@@ -39,9 +39,7 @@ export type ExchangeResponse = z.infer<typeof exchangeResponseSchema>;
 
 /** The one error body that every endpoint returns. */
 export const errorBodySchema = z.object({
-  errors: z
-    .array(z.object({ code: z.string(), message: z.string() }))
-    .min(1),
+  errors: z.array(z.object({ code: z.string(), message: z.string() })).min(1),
 });
 
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -54,7 +54,10 @@ export function normalizeBaseUrl(value: string, label = 'URL'): string {
  * address: 169.254.0.0/16, fe80::/10, their IPv4-mapped forms, and well-known metadata hosts.
  */
 export function isLinkLocalOrMetadata(address: string): boolean {
-  const host = address.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  const host = address
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (METADATA_HOSTS.has(host) || METADATA_ADDRESSES.has(host)) return true;
 
   // An IPv4-mapped address (::ffff:a.b.c.d, which the URL parser writes as ::ffff:hhhh:hhhh)

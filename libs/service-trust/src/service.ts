@@ -74,12 +74,16 @@ export async function startService(
   config: CommonConfig,
   overrides: { logger?: Logger; clock?: Clock; masterTokenTtlSeconds?: number } = {},
 ): Promise<RunningService> {
-  const logger = overrides.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL });
+  const logger =
+    overrides.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const clock = overrides.clock ?? (() => new Date());
 
   const dataSource = await openDataSource({
     databaseUrl: config.DATABASE_URL,
-    entities: (dialect) => [...serviceTrustEntities(dialect), ...(definition.entities?.(dialect) ?? [])],
+    entities: (dialect) => [
+      ...serviceTrustEntities(dialect),
+      ...(definition.entities?.(dialect) ?? []),
+    ],
     migrations: [CreateServiceTrustTables1764806400000, ...(definition.migrations ?? [])],
   });
 
@@ -87,9 +91,24 @@ export async function startService(
   try {
     const serviceId = await ensureServiceId(dataSource, definition.serviceIdPrefix);
     const serviceLogger = logger.child({ serviceId });
-    const secretBox = SecretBox.load({ base64Key: config.KEY_ENCRYPTION_KEY, dataDir: config.DATA_DIR, logger: serviceLogger });
-    const keys = await KeyStore.open({ dataSource, secretBox, serviceId, alg: config.SIGNING_ALGORITHM, logger: serviceLogger });
-    await ensureAdminUser({ dataSource, password: config.ADMIN_PASSWORD, dataDir: config.DATA_DIR, logger: serviceLogger });
+    const secretBox = SecretBox.load({
+      base64Key: config.KEY_ENCRYPTION_KEY,
+      dataDir: config.DATA_DIR,
+      logger: serviceLogger,
+    });
+    const keys = await KeyStore.open({
+      dataSource,
+      secretBox,
+      serviceId,
+      alg: config.SIGNING_ALGORITHM,
+      logger: serviceLogger,
+    });
+    await ensureAdminUser({
+      dataSource,
+      password: config.ADMIN_PASSWORD,
+      dataDir: config.DATA_DIR,
+      logger: serviceLogger,
+    });
 
     states = await TokenStateCache.create({ dataSource, logger: serviceLogger });
     const tokens = new TokenService({
@@ -104,13 +123,27 @@ export async function startService(
       clock,
     });
     const auth = await createAuthenticator({ dataSource, tokens, logger: serviceLogger });
-    const context: ServiceContext = { config, logger: serviceLogger, dataSource, serviceId, secretBox, keys, tokens, states, auth, clock };
+    const context: ServiceContext = {
+      config,
+      logger: serviceLogger,
+      dataSource,
+      serviceId,
+      secretBox,
+      keys,
+      tokens,
+      states,
+      auth,
+      clock,
+    };
 
     const app = createApp(definition, context);
     const server = await listen(app, config.PORT, config.HOST);
     const port = (server.address() as AddressInfo).port;
     const stopBackground = definition.background?.(context);
-    serviceLogger.info({ port, baseUrl: config.BASE_URL, database: dataSource.options.type }, 'service started');
+    serviceLogger.info(
+      { port, baseUrl: config.BASE_URL, database: dataSource.options.type },
+      'service started',
+    );
 
     return {
       context,
@@ -169,7 +202,14 @@ function createApp(definition: ServiceDefinition, context: ServiceContext): expr
       version: definition.version,
     });
   });
-  api.use(createServiceTrustRouter({ useCases: definition.useCases, tokens: context.tokens, keys: context.keys, auth: context.auth }));
+  api.use(
+    createServiceTrustRouter({
+      useCases: definition.useCases,
+      tokens: context.tokens,
+      keys: context.keys,
+      auth: context.auth,
+    }),
+  );
   if (definition.routes) api.use(definition.routes(context));
 
   app.use(definition.apiPrefix, api);

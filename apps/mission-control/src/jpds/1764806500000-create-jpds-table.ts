@@ -11,7 +11,13 @@ export class CreateJpdsTable1764806500000 implements MigrationInterface {
       new Table({
         name: 'jpds',
         columns: [
-          { name: 'seq', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'seq',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'name', type: 'varchar', length: '200', isUnique: true },
           { name: 'url', type: 'varchar', length: '2048', isUnique: true },
           { name: 'service_id', type: 'varchar', length: '200' },

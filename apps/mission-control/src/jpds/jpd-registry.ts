@@ -10,7 +10,14 @@ import {
 } from '@service-trust/server';
 import type { DataSource, Repository } from 'typeorm';
 
-import { JPD_ENTITY, jpdId, seqOf, type JpdLocation, type JpdRecord, type JpdStatusCode } from './jpd-record';
+import {
+  JPD_ENTITY,
+  jpdId,
+  seqOf,
+  type JpdLocation,
+  type JpdRecord,
+  type JpdStatusCode,
+} from './jpd-record';
 import type { PairingClient } from './pairing-client';
 
 /** `masterTokenId` of a row whose pairing is still running. */
@@ -102,14 +109,18 @@ export class JpdRegistry {
         updatedAt: now,
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict('A JPD with this name or URL is being added at the same time.');
+      if (isUniqueViolation(error))
+        throw conflict('A JPD with this name or URL is being added at the same time.');
       throw error;
     }
 
     try {
       const { peerServiceId, masterToken } = await this.options.pairing.pair(url, request.token);
       record.serviceId = peerServiceId;
-      record.encryptedMasterToken = this.options.secretBox.seal(masterToken.access_token, masterTokenContext(url));
+      record.encryptedMasterToken = this.options.secretBox.seal(
+        masterToken.access_token,
+        masterTokenContext(url),
+      );
       record.masterTokenId = masterToken.token_id;
       record.statusMessage = 'Not probed yet.';
       await this.jpds.save(record);
@@ -118,7 +129,10 @@ export class JpdRegistry {
       throw error;
     }
 
-    this.options.logger.info({ jpd: jpdId(record), serviceId: record.serviceId, masterTokenId: record.masterTokenId }, 'jpd.added');
+    this.options.logger.info(
+      { jpd: jpdId(record), serviceId: record.serviceId, masterTokenId: record.masterTokenId },
+      'jpd.added',
+    );
     return view(await this.probeRecord(record));
   }
 
@@ -138,7 +152,10 @@ export class JpdRegistry {
       const { peerServiceId, masterToken } = await this.options.pairing.pair(url, changes.token);
       record.url = url;
       record.serviceId = peerServiceId;
-      record.encryptedMasterToken = this.options.secretBox.seal(masterToken.access_token, masterTokenContext(url));
+      record.encryptedMasterToken = this.options.secretBox.seal(
+        masterToken.access_token,
+        masterTokenContext(url),
+      );
       record.masterTokenId = masterToken.token_id;
     }
     if (changes.name !== undefined) record.name = changes.name;
@@ -198,29 +215,54 @@ export class JpdRegistry {
     const { code, message } = await this.checkStatus(record);
     const checkedAt = new Date();
     if (code !== record.statusCode) {
-      this.options.logger.info({ jpd: jpdId(record), from: record.statusCode, to: code }, 'jpd.status_changed');
+      this.options.logger.info(
+        { jpd: jpdId(record), from: record.statusCode, to: code },
+        'jpd.status_changed',
+      );
     }
 
-    await this.jpds.update({ seq: record.seq }, { statusCode: code, statusMessage: message.slice(0, 500), statusCheckedAt: checkedAt });
-    return { ...record, statusCode: code, statusMessage: message.slice(0, 500), statusCheckedAt: checkedAt };
+    await this.jpds.update(
+      { seq: record.seq },
+      { statusCode: code, statusMessage: message.slice(0, 500), statusCheckedAt: checkedAt },
+    );
+    return {
+      ...record,
+      statusCode: code,
+      statusMessage: message.slice(0, 500),
+      statusCheckedAt: checkedAt,
+    };
   }
 
   private async checkStatus(record: JpdRecord): Promise<{ code: JpdStatusCode; message: string }> {
     let masterToken: string;
     try {
-      masterToken = this.options.secretBox.open(record.encryptedMasterToken, masterTokenContext(record.url));
+      masterToken = this.options.secretBox.open(
+        record.encryptedMasterToken,
+        masterTokenContext(record.url),
+      );
     } catch {
-      return { code: 'UNAUTHORIZED', message: 'The stored master token cannot be decrypted with the configured key.' };
+      return {
+        code: 'UNAUTHORIZED',
+        message: 'The stored master token cannot be decrypted with the configured key.',
+      };
     }
 
     try {
-      const response = await this.options.peers.request(`${record.url}${JPD_INFO_PATH}`, { bearer: masterToken });
+      const response = await this.options.peers.request(`${record.url}${JPD_INFO_PATH}`, {
+        bearer: masterToken,
+      });
       if (response.status === 200) {
         const version = (response.body as { version?: unknown } | undefined)?.version;
-        return { code: 'ONLINE', message: `The JPD is online${typeof version === 'string' ? ` (version ${version})` : ''}.` };
+        return {
+          code: 'ONLINE',
+          message: `The JPD is online${typeof version === 'string' ? ` (version ${version})` : ''}.`,
+        };
       }
       if (response.status === 401 || response.status === 403) {
-        return { code: 'UNAUTHORIZED', message: `The JPD rejected the master token (HTTP ${response.status}); trust was revoked.` };
+        return {
+          code: 'UNAUTHORIZED',
+          message: `The JPD rejected the master token (HTTP ${response.status}); trust was revoked.`,
+        };
       }
       return { code: 'OFFLINE', message: `The JPD answered HTTP ${response.status}.` };
     } catch (error) {
@@ -252,17 +294,25 @@ export class JpdRegistry {
     );
     for (const record of abandoned) {
       await this.jpds.delete({ seq: record.seq, masterTokenId: PAIRING_IN_PROGRESS });
-      this.options.logger.warn({ jpd: jpdId(record), name: record.name }, 'removed a JPD whose pairing never completed');
+      this.options.logger.warn(
+        { jpd: jpdId(record), name: record.name },
+        'removed a JPD whose pairing never completed',
+      );
     }
   }
 
-  private async assertAvailable(fields: { name?: string; url: string }, exceptSeq?: number): Promise<void> {
+  private async assertAvailable(
+    fields: { name?: string; url: string },
+    exceptSeq?: number,
+  ): Promise<void> {
     if (fields.name !== undefined) {
       const byName = await this.jpds.findOneBy({ name: fields.name });
-      if (byName && byName.seq !== exceptSeq) throw conflict(`A JPD named ${JSON.stringify(fields.name)} already exists.`);
+      if (byName && byName.seq !== exceptSeq)
+        throw conflict(`A JPD named ${JSON.stringify(fields.name)} already exists.`);
     }
     const byUrl = await this.jpds.findOneBy({ url: fields.url });
-    if (byUrl && byUrl.seq !== exceptSeq) throw conflict(`A JPD with URL ${fields.url} already exists (${jpdId(byUrl)}).`);
+    if (byUrl && byUrl.seq !== exceptSeq)
+      throw conflict(`A JPD with URL ${fields.url} already exists (${jpdId(byUrl)}).`);
   }
 }
 
@@ -274,7 +324,8 @@ function normalizeUrl(url: string): string {
   try {
     return normalizeBaseUrl(url, 'JPD URL');
   } catch (error) {
-    if (error instanceof UrlRejectedError) throw badRequest(redactTokens(error.message), 'URL_REJECTED');
+    if (error instanceof UrlRejectedError)
+      throw badRequest(redactTokens(error.message), 'URL_REJECTED');
     throw error;
   }
 }
@@ -293,7 +344,9 @@ function safeNormalize(url: string): string {
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ??
+    (error as { code?: unknown }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 

@@ -6,7 +6,10 @@ import type { JpdRegistry } from './jpd-registry';
 
 const locationSchema = z.strictObject({
   city_name: z.string().max(200).optional(),
-  country_code: z.string().regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code').optional(),
+  country_code: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code')
+    .optional(),
   latitude: z.number().min(-90).max(90).optional(),
   longitude: z.number().min(-180).max(180).optional(),
 });

@@ -55,18 +55,29 @@ export class PairingClient {
     const unverified = rejectAsBadRequest(() => decodePairingToken(token));
     const { claims, extension } = unverified;
     if (claims.scp !== pairingScope(this.options.useCase)) {
-      throw badRequest(`The token is not a pairing token for ${this.options.useCase}: its scope is ${claims.scp}.`, 'INVALID_TOKEN');
+      throw badRequest(
+        `The token is not a pairing token for ${this.options.useCase}: its scope is ${claims.scp}.`,
+        'INVALID_TOKEN',
+      );
     }
     if (claims.aud !== claims.iss) {
       throw badRequest('The token audience is not its issuer.', 'INVALID_TOKEN');
     }
-    rejectAsBadRequest(() => checkPairingUrls(url, extension, { allowLinkLocal: this.options.allowLinkLocal }));
+    rejectAsBadRequest(() =>
+      checkPairingUrls(url, extension, { allowLinkLocal: this.options.allowLinkLocal }),
+    );
 
     const keySet = await this.fetchKeySet(url);
     const verifier = rejectAsBadRequest(() =>
       createTokenVerifier({ keySet, issuer: claims.iss, audience: claims.iss }),
     );
-    await rejectAsBadRequestAsync(() => verifier.verify(token, { typ: PAIRING_TOKEN_TYPE, schema: pairingTokenClaimsSchema, now: this.options.clock() }));
+    await rejectAsBadRequestAsync(() =>
+      verifier.verify(token, {
+        typ: PAIRING_TOKEN_TYPE,
+        schema: pairingTokenClaimsSchema,
+        now: this.options.clock(),
+      }),
+    );
 
     const response = await this.call(extension.exchange_url, {
       method: 'POST',
@@ -78,14 +89,21 @@ export class PairingClient {
       },
     });
     if (response.status === 409) {
-      throw conflict('The JPD reports that the pairing token was already used.', 'TOKEN_ALREADY_USED');
+      throw conflict(
+        'The JPD reports that the pairing token was already used.',
+        'TOKEN_ALREADY_USED',
+      );
     }
     if (response.status !== 200) {
-      throw badRequest(`The JPD rejected the pairing token (HTTP ${response.status}${describeErrors(response.body)}).`, 'PAIRING_REJECTED');
+      throw badRequest(
+        `The JPD rejected the pairing token (HTTP ${response.status}${describeErrors(response.body)}).`,
+        'PAIRING_REJECTED',
+      );
     }
 
     const parsed = exchangeResponseSchema.safeParse(response.body);
-    if (!parsed.success) throw badRequest('The JPD answered the exchange with an invalid body.', 'PAIRING_REJECTED');
+    if (!parsed.success)
+      throw badRequest('The JPD answered the exchange with an invalid body.', 'PAIRING_REJECTED');
     await rejectAsBadRequestAsync(() =>
       verifier.verify(parsed.data.access_token, {
         typ: ACCESS_TOKEN_TYPE,
@@ -100,7 +118,10 @@ export class PairingClient {
     const response = await this.call(`${baseUrl}${this.options.jwksPath}`);
     const parsed = publicKeySetSchema.safeParse(response.body);
     if (response.status !== 200 || !parsed.success) {
-      throw badRequest(`The JPD at ${baseUrl} did not serve its public keys (HTTP ${response.status}).`, 'JPD_UNREACHABLE');
+      throw badRequest(
+        `The JPD at ${baseUrl} did not serve its public keys (HTTP ${response.status}).`,
+        'JPD_UNREACHABLE',
+      );
     }
     return parsed.data as PublicKeySet;
   }
@@ -109,7 +130,8 @@ export class PairingClient {
     try {
       return await this.options.peers.request(url, init);
     } catch (error) {
-      if (error instanceof PeerRequestError) throw badRequest(`The JPD could not be reached: ${error.message}`, 'JPD_UNREACHABLE');
+      if (error instanceof PeerRequestError)
+        throw badRequest(`The JPD could not be reached: ${error.message}`, 'JPD_UNREACHABLE');
       throw error;
     }
   }

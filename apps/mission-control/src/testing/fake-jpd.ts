@@ -1,7 +1,13 @@
 // A small HTTP server on 127.0.0.1 that pretends to be a JPD, so a test can make a peer
 // misbehave in ways a real jpd-access never does. It signs its own tokens with its own key.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import {
@@ -31,7 +37,11 @@ export interface RecordedRequest {
 }
 
 /** Handles one request; `body` is the request body, read in full. */
-export type FakeHandler = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>;
+export type FakeHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+) => void | Promise<void>;
 
 /** A signing key of the fake, with its public JWK for a JWKS. */
 export interface FakeKey {
@@ -69,10 +79,19 @@ export class FakeJpd {
       server.listen(0, '127.0.0.1', () => resolve());
     });
 
-    fake.on('GET', FAKE_JWKS_PATH, (_req, res) => sendJson(res, 200, { keys: [fake.key.pair.publicJwk] }));
-    fake.on('POST', FAKE_EXCHANGE_PATH, async (_req, res) => sendJson(res, 200, await fake.exchangeResponse()));
+    fake.on('GET', FAKE_JWKS_PATH, (_req, res) =>
+      sendJson(res, 200, { keys: [fake.key.pair.publicJwk] }),
+    );
+    fake.on('POST', FAKE_EXCHANGE_PATH, async (_req, res) =>
+      sendJson(res, 200, await fake.exchangeResponse()),
+    );
     fake.on('GET', FAKE_INFO_PATH, (_req, res) =>
-      sendJson(res, 200, { service_id: fake.serviceId, base_url: fake.baseUrl, name: 'jpd-access', version: 'fake' }),
+      sendJson(res, 200, {
+        service_id: fake.serviceId,
+        base_url: fake.baseUrl,
+        name: 'jpd-access',
+        version: 'fake',
+      }),
     );
     return fake;
   }
@@ -104,7 +123,11 @@ export class FakeJpd {
    * them, with this fake's key unless `key` is given. `claims` replaces any other claim.
    */
   signPairingToken(
-    options: { ext?: Partial<PairingExtension>; key?: FakeKey; claims?: Record<string, unknown> } = {},
+    options: {
+      ext?: Partial<PairingExtension>;
+      key?: FakeKey;
+      claims?: Record<string, unknown>;
+    } = {},
   ): Promise<string> {
     const ext: PairingExtension = {
       base_url: this.baseUrl,
@@ -143,7 +166,13 @@ export class FakeJpd {
         exp: Math.floor(Date.now() / 1000) + 3600,
       },
     });
-    return { access_token: accessToken, token_id: tokenId, expires_in: 3600, scope, token_type: 'Bearer' };
+    return {
+      access_token: accessToken,
+      token_id: tokenId,
+      expires_in: 3600,
+      scope,
+      token_type: 'Bearer',
+    };
   }
 
   /** Stops listening and drops open connections, including requests a handler left unanswered. */
@@ -165,7 +194,9 @@ export class FakeJpd {
 
     const handler = this.routes.get(`${req.method} ${path}`);
     if (!handler) {
-      sendJson(res, 404, { errors: [{ code: 'NOT_FOUND', message: `No route for ${req.method} ${path}.` }] });
+      sendJson(res, 404, {
+        errors: [{ code: 'NOT_FOUND', message: `No route for ${req.method} ${path}.` }],
+      });
       return;
     }
     await handler(req, res, body);
@@ -174,6 +205,9 @@ export class FakeJpd {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

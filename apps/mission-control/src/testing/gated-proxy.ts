@@ -1,6 +1,11 @@
 // A reverse proxy on 127.0.0.1 in front of a real service. A test can delay each response until
 // an event of its choice, which makes a race between two requests happen in a set order.
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request that passed the proxy, with the status of the upstream response. */
@@ -30,7 +35,11 @@ export class GatedProxy {
         proxy
           .forward(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks))
           .then(async (upstream) => {
-            await proxy.gate({ method: req.method ?? 'GET', path: req.url ?? '/', status: upstream.status });
+            await proxy.gate({
+              method: req.method ?? 'GET',
+              path: req.url ?? '/',
+              status: upstream.status,
+            });
             res.writeHead(upstream.status, upstream.headers);
             res.end(upstream.body);
           })
@@ -66,12 +75,22 @@ export class GatedProxy {
   ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const upstream = httpRequest(
-        { host: '127.0.0.1', port: this.targetPort, method, path, headers: { ...headers, connection: 'close' } },
+        {
+          host: '127.0.0.1',
+          port: this.targetPort,
+          method,
+          path,
+          headers: { ...headers, connection: 'close' },
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () =>
-            resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }),
+            resolve({
+              status: response.statusCode ?? 502,
+              headers: response.headers,
+              body: Buffer.concat(chunks),
+            }),
           );
           response.on('error', reject);
         },

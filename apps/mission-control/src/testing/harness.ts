@@ -142,10 +142,9 @@ export class TestServices {
     const base = await this.prepare(previous);
     const baseUrl = options.baseUrl ?? previous?.baseUrl ?? `http://127.0.0.1:${base.port}`;
 
-    const service = await startAccessService(
-      this.env(base, baseUrl, JPD_ADMIN_PASSWORD),
-      { clock: clock.now },
-    );
+    const service = await startAccessService(this.env(base, baseUrl, JPD_ADMIN_PASSWORD), {
+      clock: clock.now,
+    });
     const close = this.track(service);
     const admin = basicAuth('admin', JPD_ADMIN_PASSWORD);
     const url = (apiPath: string) => `http://127.0.0.1:${base.port}${ACCESS_API}${apiPath}`;
@@ -160,21 +159,29 @@ export class TestServices {
       url,
       close,
       async issuePairingToken(body) {
-        const response = await requestJson<PairingTokenBody>(url('/service_trust/pairing/mission-control'), {
-          method: 'POST',
-          authorization: admin,
-          json: body,
-        });
+        const response = await requestJson<PairingTokenBody>(
+          url('/service_trust/pairing/mission-control'),
+          {
+            method: 'POST',
+            authorization: admin,
+            json: body,
+          },
+        );
         assertOk(response, 'Issuing a pairing token');
         return response.body;
       },
       async issueAdminToken() {
-        const response = await requestJson(url('/tokens'), { method: 'POST', authorization: admin });
+        const response = await requestJson(url('/tokens'), {
+          method: 'POST',
+          authorization: admin,
+        });
         assertOk(response, 'Issuing an admin access token');
         return response.body.access_token as string;
       },
       async pairings() {
-        const response = await requestJson(url('/service_trust/pairings'), { authorization: admin });
+        const response = await requestJson(url('/service_trust/pairings'), {
+          authorization: admin,
+        });
         assertOk(response, 'Listing pairings');
         return response.body.pairings as PairingView[];
       },
@@ -186,7 +193,9 @@ export class TestServices {
     };
   }
 
-  async startMissionControl(options: StartMissionControlOptions = {}): Promise<MissionControlInstance> {
+  async startMissionControl(
+    options: StartMissionControlOptions = {},
+  ): Promise<MissionControlInstance> {
     const previous = options.restartOf;
     const base = await this.prepare(previous, options.newDataDir);
     const baseUrl = `http://127.0.0.1:${base.port}`;
@@ -222,10 +231,13 @@ export class TestServices {
   /** Stops every service, newest first, then drops the databases and deletes the temp folder. */
   async closeAll(): Promise<void> {
     const failures: unknown[] = [];
-    for (const close of this.closers.reverse()) await close().catch((error: unknown) => failures.push(error));
-    for (const database of this.databases) await database.drop().catch((error: unknown) => failures.push(error));
+    for (const close of this.closers.reverse())
+      await close().catch((error: unknown) => failures.push(error));
+    for (const database of this.databases)
+      await database.drop().catch((error: unknown) => failures.push(error));
     removeDir(this.dir);
-    if (failures.length > 0) throw new AggregateError(failures, 'Stopping the test services failed.');
+    if (failures.length > 0)
+      throw new AggregateError(failures, 'Stopping the test services failed.');
   }
 
   private async prepare(
@@ -278,9 +290,16 @@ function assertOk(response: JsonResponse, action: string): void {
  * Asserts an error response: the status, the one error body shape, the code, a part of the
  * message, and that the body carries no token.
  */
-export function expectError(response: JsonResponse, status: number, code: string, message: RegExp): void {
+export function expectError(
+  response: JsonResponse,
+  status: number,
+  code: string,
+  message: RegExp,
+): void {
   expect({ status: response.status, body: response.body }).toMatchObject({ status });
-  expect(response.body).toEqual({ errors: [{ code: expect.any(String), message: expect.any(String) }] });
+  expect(response.body).toEqual({
+    errors: [{ code: expect.any(String), message: expect.any(String) }],
+  });
   expect(response.body.errors[0].code).toBe(code);
   expect(response.body.errors[0].message).toMatch(message);
   expect(JSON.stringify(response.body)).not.toMatch(JWT_PATTERN);
@@ -298,7 +317,9 @@ export async function addJpd(
     json: { name: fields.name ?? `jpd-${jpd.port}`, url: jpd.baseUrl, token, ...fields },
   });
   if (response.status !== 201) {
-    throw new Error(`Adding ${jpd.baseUrl} failed with ${response.status}: ${JSON.stringify(response.body)}`);
+    throw new Error(
+      `Adding ${jpd.baseUrl} failed with ${response.status}: ${JSON.stringify(response.body)}`,
+    );
   }
   return response;
 }

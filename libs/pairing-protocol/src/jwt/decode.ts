@@ -49,7 +49,10 @@ export function readProtectedHeader(token: unknown): ProtectedHeaderParameters {
     );
   }
   if (typeof header.kid !== 'string' || header.kid.length === 0) {
-    throw new InvalidTokenError('ERR_TOKEN_HEADER_REJECTED', 'The token header has no key id (kid).');
+    throw new InvalidTokenError(
+      'ERR_TOKEN_HEADER_REJECTED',
+      'The token header has no key id (kid).',
+    );
   }
   return header;
 }

@@ -51,7 +51,10 @@ export async function generateSigningKeyPair(alg: SigningAlgorithm): Promise<Gen
 }
 
 /** Imports a stored private JWK as a signing key. */
-export async function importSigningKey(privateJwk: JWK, alg: SigningAlgorithm): Promise<SigningKey> {
+export async function importSigningKey(
+  privateJwk: JWK,
+  alg: SigningAlgorithm,
+): Promise<SigningKey> {
   if (typeof privateJwk.kid !== 'string') {
     throw new TypeError('"privateJwk.kid" must be a string');
   }

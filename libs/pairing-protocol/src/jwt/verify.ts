@@ -70,7 +70,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const algorithms = [...(options.algorithms ?? SIGNING_ALGORITHMS)];
   const unknown = algorithms.filter((alg) => !SIGNING_ALGORITHMS.includes(alg));
   if (algorithms.length === 0 || unknown.length > 0) {
-    throw new TypeError(`"algorithms" must be a non-empty subset of ${SIGNING_ALGORITHMS.join(', ')}`);
+    throw new TypeError(
+      `"algorithms" must be a non-empty subset of ${SIGNING_ALGORITHMS.join(', ')}`,
+    );
   }
 
   const keys = createLocalJWKSet(options.keySet);
@@ -97,7 +99,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
 
       if (typeof payload.iat === 'number' && payload.iat > now.getTime() / 1000 + tolerance) {
-        throw new InvalidTokenError('ERR_TOKEN_NOT_YET_VALID', 'The token was issued in the future.');
+        throw new InvalidTokenError(
+          'ERR_TOKEN_NOT_YET_VALID',
+          'The token was issued in the future.',
+        );
       }
 
       const result = expected.schema.safeParse(payload);
@@ -136,7 +141,10 @@ function translateJoseError(error: unknown): ProtocolError {
     );
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
-    return new InvalidTokenError('ERR_TOKEN_HEADER_REJECTED', 'The token algorithm is not accepted.');
+    return new InvalidTokenError(
+      'ERR_TOKEN_HEADER_REJECTED',
+      'The token algorithm is not accepted.',
+    );
   }
   if (
     error instanceof errors.JWSSignatureVerificationFailed ||

@@ -44,7 +44,10 @@ export async function createAuthenticator(options: {
 
       // An unknown user is checked against a dummy hash, so the response time does not reveal
       // which usernames exist.
-      const matches = await verifyPassword(decoded.slice(separator + 1), user?.passwordHash ?? DUMMY_HASH);
+      const matches = await verifyPassword(
+        decoded.slice(separator + 1),
+        user?.passwordHash ?? DUMMY_HASH,
+      );
       if (!user || !matches) {
         // Only a known username is logged: an unknown one may be a password typed in the wrong field.
         options.logger.info({ username: user?.username }, 'basic authentication failed');
@@ -59,11 +62,18 @@ export async function createAuthenticator(options: {
         token = await options.tokens.authenticate(value);
       } catch (error) {
         if (!(error instanceof InvalidTokenError)) throw error;
-        options.logger.info({ code: error.code, detail: error.detail }, 'bearer authentication failed');
+        options.logger.info(
+          { code: error.code, detail: error.detail },
+          'bearer authentication failed',
+        );
         throw unauthorized(error.message, error.code);
       }
       if (token.record.kind === 'access') {
-        return { kind: 'user', username: token.claims.sub.split('/users/')[1] ?? token.claims.sub, scope: token.claims.scp };
+        return {
+          kind: 'user',
+          username: token.claims.sub.split('/users/')[1] ?? token.claims.sub,
+          scope: token.claims.scp,
+        };
       }
       return { kind: 'service', subject: token.claims.sub, scope: token.claims.scp, token };
     }

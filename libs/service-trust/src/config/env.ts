@@ -23,7 +23,9 @@ export function parseEnv<Schema extends z.ZodObject>(
 
   const result = schema.safeParse(values);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
     throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   }
   return result.data;
@@ -47,7 +49,10 @@ export function commonEnvSchema(defaultPort: number, service: string) {
     /** postgres://… selects PostgreSQL; sqlite:PATH selects a SQLite file. */
     DATABASE_URL: z
       .string()
-      .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
+      .regex(
+        /^(postgres(ql)?:\/\/|sqlite:)/,
+        'must start with postgres://, postgresql:// or sqlite:',
+      )
       .optional(),
     /** Password of the bootstrap admin user; generated into DATA_DIR when unset. Secret. */
     ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
@@ -59,7 +64,9 @@ export function commonEnvSchema(defaultPort: number, service: string) {
     /** Signature algorithm of new signing keys. */
     SIGNING_ALGORITHM: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
     /** pino log level. */
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     /** Allows peers on link-local and cloud metadata addresses. */
     ALLOW_LINK_LOCAL_PEERS: booleanText.default(false),
   });

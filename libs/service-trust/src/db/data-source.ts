@@ -10,7 +10,9 @@ import { serializeSqliteTransactions } from './sqlite-serializer';
 export function dialectOf(databaseUrl: string): Dialect {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgres';
   if (databaseUrl.startsWith('sqlite:')) return 'better-sqlite3';
-  throw new TypeError(`"databaseUrl" must start with postgres:// or sqlite:, got ${databaseUrl.split(':')[0]}:`);
+  throw new TypeError(
+    `"databaseUrl" must start with postgres:// or sqlite:, got ${databaseUrl.split(':')[0]}:`,
+  );
 }
 
 /**

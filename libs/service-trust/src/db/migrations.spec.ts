@@ -1,4 +1,10 @@
-import { createTestDatabase, makeTempDir, pendingSchemaChanges, removeDir, testDialects } from '../testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  pendingSchemaChanges,
+  removeDir,
+  testDialects,
+} from '../testing';
 import { serviceTrustEntities } from '../entities/schemas';
 import { CreateServiceTrustTables1764806400000 } from '../migrations/1764806400000-create-service-trust-tables';
 import { openDataSource } from './data-source';

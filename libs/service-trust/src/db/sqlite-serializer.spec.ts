@@ -38,7 +38,9 @@ describe('SQLite transactions', () => {
   });
 
   const types = async () =>
-    (await dataSource.getRepository<AuditEventRecord>(Entities.auditEvent).find()).map((row) => row.type).sort();
+    (await dataSource.getRepository<AuditEventRecord>(Entities.auditEvent).find())
+      .map((row) => row.type)
+      .sort();
 
   it('keeps a write made during a transaction that rolls back', async () => {
     const failing = dataSource.transaction(async (manager) => {

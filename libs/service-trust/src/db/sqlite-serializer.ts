@@ -33,7 +33,9 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
     owner = token;
     released = new Promise((resolve) => (release = resolve));
     try {
-      return await context.run(token, () => (transaction as (...a: unknown[]) => Promise<unknown>)(...args));
+      return await context.run(token, () =>
+        (transaction as (...a: unknown[]) => Promise<unknown>)(...args),
+      );
     } finally {
       owner = undefined;
       release();

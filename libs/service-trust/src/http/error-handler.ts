@@ -40,7 +40,10 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     }
 
     const correlationId = randomUUID();
-    logger.error({ err: error, correlationId, method: req.method, path: req.path }, 'request failed');
+    logger.error(
+      { err: error, correlationId, method: req.method, path: req.path },
+      'request failed',
+    );
     res
       .status(500)
       .json(errorBody('INTERNAL_ERROR', `The request failed. Correlation id: ${correlationId}.`));
@@ -59,7 +62,11 @@ function describeBodyError(
       return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' };
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The body encoding is not supported.' };
+      return {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: 'The body encoding is not supported.',
+      };
     default:
       return undefined;
   }

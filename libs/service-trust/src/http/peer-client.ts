@@ -70,7 +70,10 @@ export class PeerClient {
 
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
-      throw new PeerRequestError(`${target.origin} answered with a redirect (${response.status}), which is not followed.`, response.status);
+      throw new PeerRequestError(
+        `${target.origin} answered with a redirect (${response.status}), which is not followed.`,
+        response.status,
+      );
     }
 
     const text = await this.readBody(response, target);
@@ -78,7 +81,10 @@ export class PeerClient {
     try {
       return { status: response.status, body: JSON.parse(text) };
     } catch {
-      throw new PeerRequestError(`${target.origin} answered ${response.status} with a body that is not JSON.`, response.status);
+      throw new PeerRequestError(
+        `${target.origin} answered ${response.status} with a body that is not JSON.`,
+        response.status,
+      );
     }
   }
 
@@ -87,7 +93,9 @@ export class PeerClient {
 
     const host = hostname.replace(/^\[|\]$/g, '');
     if (isLinkLocalOrMetadata(host)) {
-      throw new PeerRequestError(`The host ${hostname} is a link-local or cloud metadata address, which is refused.`);
+      throw new PeerRequestError(
+        `The host ${hostname} is a link-local or cloud metadata address, which is refused.`,
+      );
     }
     if (isIP(host)) return;
 
@@ -100,7 +108,9 @@ export class PeerClient {
     // NOTE: the address is checked here and resolved again by fetch, so a DNS answer that
     // changes in between (DNS rebinding) is not caught.
     if (addresses.some(({ address }) => isLinkLocalOrMetadata(address))) {
-      throw new PeerRequestError(`The host ${hostname} resolves to a link-local or cloud metadata address, which is refused.`);
+      throw new PeerRequestError(
+        `The host ${hostname} resolves to a link-local or cloud metadata address, which is refused.`,
+      );
     }
   }
 
@@ -108,7 +118,9 @@ export class PeerClient {
     const declared = Number(response.headers.get('content-length'));
     if (declared > this.options.maxResponseBytes) {
       await response.body?.cancel();
-      throw new PeerRequestError(`${target.origin} sent a response larger than ${this.options.maxResponseBytes} bytes.`);
+      throw new PeerRequestError(
+        `${target.origin} sent a response larger than ${this.options.maxResponseBytes} bytes.`,
+      );
     }
     if (!response.body) return '';
 
@@ -122,7 +134,9 @@ export class PeerClient {
         size += value.byteLength;
         if (size > this.options.maxResponseBytes) {
           await reader.cancel();
-          throw new PeerRequestError(`${target.origin} sent a response larger than ${this.options.maxResponseBytes} bytes.`);
+          throw new PeerRequestError(
+            `${target.origin} sent a response larger than ${this.options.maxResponseBytes} bytes.`,
+          );
         }
         chunks.push(value);
       }

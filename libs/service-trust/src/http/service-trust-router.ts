@@ -24,7 +24,12 @@ import { parseBody } from './validate';
 const revokePairingSchema = z.strictObject({ base_url: z.string().min(1).max(2048) });
 
 const createTokenSchema = z.strictObject({
-  expires_in: z.number().int().min(60).max(365 * 24 * 60 * 60).optional(),
+  expires_in: z
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 24 * 60 * 60)
+    .optional(),
   scope: z.literal(ADMIN_SCOPE).optional(),
 });
 
@@ -48,7 +53,9 @@ export function createServiceTrustRouter(options: {
 
   const issuedUseCase = (value: string): UseCase => {
     if (!isUseCase(value) || !options.useCases.includes(value)) {
-      throw notFound(`Unknown use case ${JSON.stringify(value)}; this service issues ${options.useCases.join(', ')}.`);
+      throw notFound(
+        `Unknown use case ${JSON.stringify(value)}; this service issues ${options.useCases.join(', ')}.`,
+      );
     }
     return value;
   };
@@ -68,13 +75,16 @@ export function createServiceTrustRouter(options: {
     }
 
     const username = req.principal?.kind === 'user' ? req.principal.username : 'admin';
-    res.json(await tokens.issuePairingToken({ useCase, username, expiresIn, twoWay: body.two_way }));
+    res.json(
+      await tokens.issuePairingToken({ useCase, username, expiresIn, twoWay: body.two_way }),
+    );
   });
 
   router.post('/service_trust/exchange', async (req, res) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer ([^\s]+)$/i.exec(header);
-    if (!match) throw unauthorized('A pairing token is required as a bearer token.', 'INVALID_TOKEN');
+    if (!match)
+      throw unauthorized('A pairing token is required as a bearer token.', 'INVALID_TOKEN');
 
     const body = parseBody(req, exchangeRequestSchema);
     let baseUrl: string;

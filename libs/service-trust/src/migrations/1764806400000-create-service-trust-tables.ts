@@ -14,7 +14,11 @@ export class CreateServiceTrustTables1764806400000 implements MigrationInterface
       length: String(length),
       isNullable: nullable,
     });
-    const time = (name: string, nullable = false) => ({ name, type: timestamp, isNullable: nullable });
+    const time = (name: string, nullable = false) => ({
+      name,
+      type: timestamp,
+      isNullable: nullable,
+    });
 
     await queryRunner.createTable(
       new Table({
@@ -115,7 +119,14 @@ export class CreateServiceTrustTables1764806400000 implements MigrationInterface
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['audit_events', 'pairings', 'tokens', 'users', 'signing_keys', 'service_identity']) {
+    for (const table of [
+      'audit_events',
+      'pairings',
+      'tokens',
+      'users',
+      'signing_keys',
+      'service_identity',
+    ]) {
       await queryRunner.dropTable(table);
     }
   }

@@ -33,7 +33,10 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(dialect: TestDialect, dir: string): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
-    return { url: `sqlite:${path.join(dir, `test-${randomBytes(4).toString('hex')}.sqlite`)}`, drop: async () => undefined };
+    return {
+      url: `sqlite:${path.join(dir, `test-${randomBytes(4).toString('hex')}.sqlite`)}`,
+      drop: async () => undefined,
+    };
   }
 
   const adminUrl = process.env[POSTGRES_ADMIN_URL_VARIABLE];
@@ -46,7 +49,10 @@ export async function createTestDatabase(dialect: TestDialect, dir: string): Pro
 
   return {
     url: url.toString(),
-    drop: () => withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withClient(adminUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      ).then(() => undefined),
   };
 }
 

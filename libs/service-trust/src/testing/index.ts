@@ -40,11 +40,18 @@ export interface JsonResponse<Body = any> {
 /** Sends a request with an optional JSON body and parses a JSON response. */
 export async function requestJson<Body = any>(
   url: string,
-  init: { method?: string; authorization?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    authorization?: string;
+    json?: unknown;
+    body?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<JsonResponse<Body>> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.authorization) headers.authorization = init.authorization;
-  if (init.json !== undefined || init.body !== undefined) headers['content-type'] ??= 'application/json';
+  if (init.json !== undefined || init.body !== undefined)
+    headers['content-type'] ??= 'application/json';
 
   const response = await fetch(url, {
     method: init.method ?? 'GET',

@@ -24,7 +24,11 @@ export async function startTestPostgres(): Promise<{ server?: TestPostgres; reas
 
   if (process.env.TEST_DATABASE_URL) {
     return {
-      server: { adminUrl: process.env.TEST_DATABASE_URL, source: 'TEST_DATABASE_URL', stop: async () => undefined },
+      server: {
+        adminUrl: process.env.TEST_DATABASE_URL,
+        source: 'TEST_DATABASE_URL',
+        stop: async () => undefined,
+      },
       reasons,
     };
   }
@@ -73,7 +77,9 @@ export function findPostgresBinaries(): string {
   const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
   if (onPath) candidates.push(path.dirname(onPath));
 
-  const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl')));
+  const found = candidates.find(
+    (dir) => fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'pg_ctl')),
+  );
   if (!found) throw new Error('initdb and pg_ctl were not found (install the postgresql package)');
   return found;
 }
@@ -91,11 +97,21 @@ async function startLocalCluster(): Promise<TestPostgres> {
     execFileSync('chown', ['postgres:', root]);
   }
   const run = (command: string, args: string[]) => {
-    const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]] : [path.join(bin, command), args];
+    const [file, argv] = isRoot
+      ? ['runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]]
+      : [path.join(bin, command), args];
     execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
   };
 
-  run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-instructions']);
+  run('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--encoding=UTF8',
+    '--no-instructions',
+  ]);
   const options = [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
@@ -105,7 +121,18 @@ async function startLocalCluster(): Promise<TestPostgres> {
     '-c full_page_writes=off',
     '-c max_connections=300',
   ].join(' ');
-  run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'server.log'), '-w', '-t', '30', 'start']);
+  run('pg_ctl', [
+    '-D',
+    dataDir,
+    '-o',
+    options,
+    '-l',
+    path.join(root, 'server.log'),
+    '-w',
+    '-t',
+    '30',
+    'start',
+  ]);
 
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -49,8 +49,15 @@ export async function ensureAdminUser(options: {
 
   if (options.password) {
     const passwordHash = await hashPassword(options.password);
-    if (existing) await repository.update({ username: ADMIN_USERNAME }, { passwordHash, updatedAt: now });
-    else await insertUser(options.dataSource, { username: ADMIN_USERNAME, passwordHash, createdAt: now, updatedAt: now });
+    if (existing)
+      await repository.update({ username: ADMIN_USERNAME }, { passwordHash, updatedAt: now });
+    else
+      await insertUser(options.dataSource, {
+        username: ADMIN_USERNAME,
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+      });
     options.logger.info({ username: ADMIN_USERNAME }, 'admin password set from ADMIN_PASSWORD');
     return;
   }
@@ -62,7 +69,12 @@ export async function ensureAdminUser(options: {
   fs.mkdirSync(options.dataDir, { recursive: true });
   fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
   fs.chmodSync(file, 0o600);
-  await insertUser(options.dataSource, { username: ADMIN_USERNAME, passwordHash, createdAt: now, updatedAt: now });
+  await insertUser(options.dataSource, {
+    username: ADMIN_USERNAME,
+    passwordHash,
+    createdAt: now,
+    updatedAt: now,
+  });
   options.logger.warn(
     { username: ADMIN_USERNAME, file: path.resolve(file) },
     'generated the admin password; read it from the file named here',

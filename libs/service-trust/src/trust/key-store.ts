@@ -52,7 +52,10 @@ export class KeyStore {
         kid: pair.kid,
         alg: pair.alg,
         publicJwk: JSON.stringify(pair.publicJwk),
-        encryptedPrivateJwk: options.secretBox.seal(JSON.stringify(pair.privateJwk), `signing-key:${pair.kid}`),
+        encryptedPrivateJwk: options.secretBox.seal(
+          JSON.stringify(pair.privateJwk),
+          `signing-key:${pair.kid}`,
+        ),
         createdAt: new Date(),
       });
       options.logger.info({ kid: pair.kid, alg: pair.alg }, 'signing_key.created');
@@ -93,7 +96,9 @@ export class KeyStore {
     const newest = records[0];
     let privateJwk;
     try {
-      privateJwk = JSON.parse(this.secretBox.open(newest.encryptedPrivateJwk, `signing-key:${newest.kid}`));
+      privateJwk = JSON.parse(
+        this.secretBox.open(newest.encryptedPrivateJwk, `signing-key:${newest.kid}`),
+      );
     } catch {
       throw new ConfigError(
         `The signing key ${newest.kid} cannot be decrypted with this key-encryption key. ` +

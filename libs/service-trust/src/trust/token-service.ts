@@ -102,8 +102,19 @@ export class TokenService {
       now,
     });
 
-    await this.insertToken({ id, kind: 'pairing', subject, scope, useCase: request.useCase, expiresAt: new Date(exp * 1000), createdAt: now });
-    this.options.logger.info({ tokenId: id, useCase: request.useCase, expiresIn: request.expiresIn }, 'pairing_token.issued');
+    await this.insertToken({
+      id,
+      kind: 'pairing',
+      subject,
+      scope,
+      useCase: request.useCase,
+      expiresAt: new Date(exp * 1000),
+      createdAt: now,
+    });
+    this.options.logger.info(
+      { tokenId: id, useCase: request.useCase, expiresIn: request.expiresIn },
+      'pairing_token.issued',
+    );
     return { pairing_token: token, token_id: id, expires_in: request.expiresIn };
   }
 
@@ -119,9 +130,23 @@ export class TokenService {
     const exp = seconds(now) + request.expiresIn;
     const token = await this.signAccessToken({ id, subject, scope: request.scope, exp, now });
 
-    await this.insertToken({ id, kind: 'access', subject, scope: request.scope, useCase: null, expiresAt: new Date(exp * 1000), createdAt: now });
+    await this.insertToken({
+      id,
+      kind: 'access',
+      subject,
+      scope: request.scope,
+      useCase: null,
+      expiresAt: new Date(exp * 1000),
+      createdAt: now,
+    });
     this.options.logger.info({ tokenId: id, subject }, 'access_token.issued');
-    return { access_token: token, token_id: id, expires_in: request.expiresIn, scope: request.scope, token_type: 'Bearer' };
+    return {
+      access_token: token,
+      token_id: id,
+      expires_in: request.expiresIn,
+      scope: request.scope,
+      token_type: 'Bearer',
+    };
   }
 
   /**
@@ -153,7 +178,10 @@ export class TokenService {
     const record = await this.options.states.get(claims.jti);
 
     if (!record || record.kind === 'pairing') {
-      throw new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token is not known to this service.');
+      throw new InvalidTokenError(
+        'ERR_TOKEN_CLAIM_INVALID',
+        'The token is not known to this service.',
+      );
     }
     if (record.status !== 'active') {
       throw new InvalidTokenError('ERR_TOKEN_REVOKED', 'The token was revoked.');
@@ -179,7 +207,13 @@ export class TokenService {
     const expiresIn = this.options.masterTokenTtlSeconds;
     const scope = MASTER_TOKEN_SCOPES[useCase];
     const subject = `${this.options.serviceId}/services/${request.service_id}`;
-    const accessToken = await this.signAccessToken({ id: masterTokenId, subject, scope, exp: seconds(now) + expiresIn, now });
+    const accessToken = await this.signAccessToken({
+      id: masterTokenId,
+      subject,
+      scope,
+      exp: seconds(now) + expiresIn,
+      now,
+    });
 
     let replaced: string[] = [];
     try {
@@ -199,7 +233,16 @@ export class TokenService {
 
         replaced = await this.revokeActivePairings(manager, useCase, request.base_url, now);
         await manager.getRepository<TokenRecord>(Entities.token).insert(
-          tokenRecord({ id: masterTokenId, kind: 'master', subject, scope, useCase, expiresAt: new Date((seconds(now) + expiresIn) * 1000), createdAt: now, pairingId }),
+          tokenRecord({
+            id: masterTokenId,
+            kind: 'master',
+            subject,
+            scope,
+            useCase,
+            expiresAt: new Date((seconds(now) + expiresIn) * 1000),
+            createdAt: now,
+            pairingId,
+          }),
         );
         await manager.getRepository<PairingRecord>(Entities.pairing).insert({
           id: pairingId,
@@ -220,8 +263,17 @@ export class TokenService {
     }
 
     this.options.states.forget(replaced);
-    this.options.logger.info({ tokenId: claims.jti, pairingId, masterTokenId, peer: request.service_id }, 'pairing_token.consumed');
-    return { access_token: accessToken, token_id: masterTokenId, expires_in: expiresIn, scope, token_type: 'Bearer' };
+    this.options.logger.info(
+      { tokenId: claims.jti, pairingId, masterTokenId, peer: request.service_id },
+      'pairing_token.consumed',
+    );
+    return {
+      access_token: accessToken,
+      token_id: masterTokenId,
+      expires_in: expiresIn,
+      scope,
+      token_type: 'Bearer',
+    };
   }
 
   /** Lists pairings, newest first. */
@@ -257,7 +309,10 @@ export class TokenService {
       if (record.kind === 'master' && record.pairingId) {
         await manager
           .getRepository<PairingRecord>(Entities.pairing)
-          .update({ id: record.pairingId, status: 'active' }, { status: 'revoked', revokedAt: now });
+          .update(
+            { id: record.pairingId, status: 'active' },
+            { status: 'revoked', revokedAt: now },
+          );
       }
       await manager
         .getRepository<TokenRecord>(Entities.token)
@@ -278,7 +333,12 @@ export class TokenService {
   }
 
   /** Revokes the active pairings with a peer and their master tokens; returns the token ids. */
-  private async revokeActivePairings(manager: EntityManager, useCase: string, baseUrl: string, now: Date): Promise<string[]> {
+  private async revokeActivePairings(
+    manager: EntityManager,
+    useCase: string,
+    baseUrl: string,
+    now: Date,
+  ): Promise<string[]> {
     const pairings = manager.getRepository<PairingRecord>(Entities.pairing);
     const active = await pairings.findBy({ useCase, peerBaseUrl: baseUrl, status: 'active' });
 
@@ -286,8 +346,14 @@ export class TokenService {
       await pairings.update({ id: pairing.id }, { status: 'revoked', revokedAt: now });
       await manager
         .getRepository<TokenRecord>(Entities.token)
-        .update({ id: pairing.masterTokenId, status: 'active' }, { status: 'revoked', revokedAt: now });
-      this.options.logger.info({ pairingId: pairing.id, masterTokenId: pairing.masterTokenId }, 'master_token.revoked');
+        .update(
+          { id: pairing.masterTokenId, status: 'active' },
+          { status: 'revoked', revokedAt: now },
+        );
+      this.options.logger.info(
+        { pairingId: pairing.id, masterTokenId: pairing.masterTokenId },
+        'master_token.revoked',
+      );
     }
     const revoked = active.map((pairing) => pairing.masterTokenId);
     await this.options.states.announceRevoked(manager, revoked);
@@ -299,7 +365,10 @@ export class TokenService {
     const record = await this.tokens.findOneBy({ id: tokenId });
 
     if (!record || record.kind !== 'pairing') {
-      return new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token is not known to this service.');
+      return new InvalidTokenError(
+        'ERR_TOKEN_CLAIM_INVALID',
+        'The token is not known to this service.',
+      );
     }
     if (record.status === 'used') {
       await this.options.dataSource.getRepository<AuditEventRecord>(Entities.auditEvent).insert({
@@ -319,12 +388,25 @@ export class TokenService {
     return new InvalidTokenError('ERR_TOKEN_EXPIRED', 'The token expired.');
   }
 
-  private signAccessToken(token: { id: string; subject: string; scope: string; exp: number; now: Date }): Promise<string> {
+  private signAccessToken(token: {
+    id: string;
+    subject: string;
+    scope: string;
+    exp: number;
+    now: Date;
+  }): Promise<string> {
     const { serviceId } = this.options;
     return signToken({
       key: this.options.keys.signingKey,
       typ: ACCESS_TOKEN_TYPE,
-      claims: { iss: serviceId, aud: serviceId, sub: token.subject, scp: token.scope, jti: token.id, exp: token.exp },
+      claims: {
+        iss: serviceId,
+        aud: serviceId,
+        sub: token.subject,
+        scp: token.scope,
+        jti: token.id,
+        exp: token.exp,
+      },
       now: token.now,
     });
   }
@@ -344,7 +426,13 @@ function tokenRecord(token: {
   createdAt: Date;
   pairingId?: string;
 }): TokenRecord {
-  return { ...token, status: 'active', usedAt: null, revokedAt: null, pairingId: token.pairingId ?? null };
+  return {
+    ...token,
+    status: 'active',
+    usedAt: null,
+    revokedAt: null,
+    pairingId: token.pairingId ?? null,
+  };
 }
 
 /** Reads the use case from a pairing token's scope. */
@@ -352,7 +440,10 @@ function useCaseOf(claims: PairingTokenClaims): UseCase {
   const match = /^internal:service-trust\/pairing\/([a-z-]+):x$/.exec(claims.scp);
   const useCase = match?.[1];
   if (useCase !== 'mission-control' && useCase !== 'jpd') {
-    throw new InvalidTokenError('ERR_TOKEN_CLAIM_INVALID', 'The token scope is not a pairing scope.');
+    throw new InvalidTokenError(
+      'ERR_TOKEN_CLAIM_INVALID',
+      'The token scope is not a pairing scope.',
+    );
   }
   return useCase;
 }

@@ -39,7 +39,10 @@ export class TokenStateCache {
   }
 
   /** Creates the cache and, on PostgreSQL, waits until its listener is connected. */
-  static async create(options: { dataSource: DataSource; logger: Logger }): Promise<TokenStateCache> {
+  static async create(options: {
+    dataSource: DataSource;
+    logger: Logger;
+  }): Promise<TokenStateCache> {
     const cache = new TokenStateCache(options.dataSource, options.logger);
     if (options.dataSource.options.type === 'postgres') await cache.listen();
     return cache;
@@ -52,7 +55,9 @@ export class TokenStateCache {
 
     const generation = this.generation;
     this.databaseLookups++;
-    const record = await this.dataSource.getRepository<TokenRecord>(Entities.token).findOneBy({ id });
+    const record = await this.dataSource
+      .getRepository<TokenRecord>(Entities.token)
+      .findOneBy({ id });
 
     // A revocation that arrived while the query ran may be missing from its result, so the
     // result is kept only when no revocation arrived in between.
@@ -107,7 +112,10 @@ export class TokenStateCache {
     this.entries.clear();
     if (this.closed) return;
 
-    this.logger.warn({ err: error }, 'revocation listener lost; checking tokens in the database until it reconnects');
+    this.logger.warn(
+      { err: error },
+      'revocation listener lost; checking tokens in the database until it reconnects',
+    );
     client.end().catch(() => undefined);
     this.scheduleReconnect();
   }
