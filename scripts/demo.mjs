@@ -132,7 +132,7 @@ try {
     `   pairing ${pairingWithMc.id}: ${pairingWithMc.service_id} at ${pairingWithMc.base_url}, master token ${pairingWithMc.master_token_id}`,
   );
 
-  console.log('\n4. The pairing token is single use: presenting it again is refused');
+  console.log('\n4. The pairing token is single use: presenting it again is rejected');
   const replay = await call('replay', 'POST', `${jpd}/access/api/v1/service_trust/exchange`, {
     auth: `Bearer ${pairing.pairing_token}`,
     json: { service_id: 'jfmc@replay', base_url: 'http://replay.invalid' },

@@ -112,7 +112,7 @@ export function startAll({
   });
 }
 
-/** Waits until `url` answers 200, or throws after `timeoutMs`. */
+/** Waits until `url` responds with 200, or throws after `timeoutMs`. */
 export async function waitUntilUp(url, timeoutMs = 20_000, child) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -126,7 +126,7 @@ export async function waitUntilUp(url, timeoutMs = 20_000, child) {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms.`);
+  throw new Error(`${url} did not respond within ${timeoutMs} ms.`);
 }
 
 /** Stops the child processes with SIGTERM and waits for them to exit. */

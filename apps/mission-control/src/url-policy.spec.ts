@@ -271,7 +271,7 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
       response,
       400,
       'JPD_UNREACHABLE',
-      new RegExp(`did not answer within ${PEER_TIMEOUT_MS} ms`),
+      new RegExp(`timed out: no response within ${PEER_TIMEOUT_MS} ms`),
     );
     expect(fake.requestsTo(FAKE_EXCHANGE_PATH)).toHaveLength(1);
     // The bound only has to tell the configured timeout from the 5 s default.
@@ -294,7 +294,7 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
       response,
       400,
       'JPD_UNREACHABLE',
-      new RegExp(`did not answer within ${PEER_TIMEOUT_MS} ms`),
+      new RegExp(`timed out: no response within ${PEER_TIMEOUT_MS} ms`),
     );
     expect(elapsedMs).toBeLessThan(4_000);
   });

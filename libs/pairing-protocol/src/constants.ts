@@ -9,10 +9,10 @@ export type TokenType = typeof PAIRING_TOKEN_TYPE | typeof ACCESS_TOKEN_TYPE;
 /** Default pairing-token lifetime: 5 minutes, as in JFrog Access. */
 export const DEFAULT_PAIRING_TOKEN_TTL_SECONDS = 5 * 60;
 
-/** Shortest pairing-token lifetime an administrator may request. */
+/** Minimum pairing-token lifetime an administrator may request. */
 export const MIN_PAIRING_TOKEN_TTL_SECONDS = 30;
 
-/** Longest pairing-token lifetime an administrator may request: 1 day. */
+/** Maximum pairing-token lifetime an administrator may request: 1 day. */
 export const MAX_PAIRING_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
 /** Default master-token lifetime: 1 year. */

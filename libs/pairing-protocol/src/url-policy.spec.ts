@@ -157,7 +157,7 @@ describe('assertAllowedHost', () => {
 
     expect(error.code).toBe('ERR_URL_REJECTED');
     expect(error.message).toBe(
-      'The host 169.254.169.254 is a link-local or cloud metadata address, which is refused.',
+      'The host 169.254.169.254 is a link-local or cloud metadata address, which is rejected.',
     );
   });
 
@@ -313,7 +313,7 @@ describe('checkPairingUrls', () => {
 
     expect(error.code).toBe('ERR_URL_REJECTED');
     expect(error.message).toBe(
-      `The host ${hostname} is a link-local or cloud metadata address, which is refused.`,
+      `The host ${hostname} is a link-local or cloud metadata address, which is rejected.`,
     );
   });
 

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { PairingExtension } from './claims';
 import { UrlRejectedError } from './errors';
 
-/** Host names of cloud metadata services, refused unless an operator allows them. */
+/** Host names of cloud metadata services, rejected unless an operator allows them. */
 const METADATA_HOSTS = new Set([
   'metadata',
   'metadata.google.internal',
@@ -86,7 +86,7 @@ export function assertAllowedHost(url: string, options: UrlPolicyOptions = {}): 
   const { hostname } = new URL(url);
   if (isLinkLocalOrMetadata(hostname)) {
     throw new UrlRejectedError(
-      `The host ${hostname} is a link-local or cloud metadata address, which is refused.`,
+      `The host ${hostname} is a link-local or cloud metadata address, which is rejected.`,
     );
   }
 }

@@ -38,7 +38,7 @@ export interface ServiceContext {
   clock: Clock;
 }
 
-/** What makes one service different from the other. */
+/** Settings and routes that make one service differ from the other. */
 export interface ServiceDefinition {
   /** Name used in logs, e.g. `jpd-access`. */
   name: string;

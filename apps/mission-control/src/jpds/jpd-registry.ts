@@ -88,9 +88,9 @@ export class JpdRegistry {
     const url = normalizeUrl(request.url);
     await this.assertAvailable({ name: request.name, url });
 
-    // The row is stored before the exchange, so that its unique name and URL stop a concurrent
-    // add of the same JPD before that add exchanges a token: each exchange at a JPD revokes the
-    // master token it issued earlier to the same peer.
+    // The row is stored before the exchange, so its unique name and URL stop a concurrent add of
+    // the same JPD before that add exchanges a token. A second exchange would revoke this one's
+    // master token, because a JPD revokes the earlier master token of the same peer.
     const now = new Date();
     let record: JpdRecord;
     try {
@@ -264,7 +264,7 @@ export class JpdRegistry {
           message: `The JPD rejected the master token (HTTP ${response.status}); trust was revoked.`,
         };
       }
-      return { code: 'OFFLINE', message: `The JPD answered HTTP ${response.status}.` };
+      return { code: 'OFFLINE', message: `The JPD responded with HTTP ${response.status}.` };
     } catch (error) {
       if (error instanceof PeerRequestError) return { code: 'OFFLINE', message: error.message };
       throw error;

@@ -103,7 +103,10 @@ export class PairingClient {
 
     const parsed = exchangeResponseSchema.safeParse(response.body);
     if (!parsed.success)
-      throw badRequest('The JPD answered the exchange with an invalid body.', 'PAIRING_REJECTED');
+      throw badRequest(
+        'The JPD responded to the exchange with an invalid body.',
+        'PAIRING_REJECTED',
+      );
     await rejectAsBadRequestAsync(() =>
       verifier.verify(parsed.data.access_token, {
         typ: ACCESS_TOKEN_TYPE,

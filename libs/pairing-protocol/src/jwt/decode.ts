@@ -68,7 +68,7 @@ export function assertTokenType(header: ProtectedHeaderParameters, expected: Tok
   }
 }
 
-/** An unverified pairing token, read so that a consumer knows where its issuer lives. */
+/** An unverified pairing token, read so that a consumer learns its issuer's base URL. */
 export interface UnverifiedPairingToken {
   header: ProtectedHeaderParameters;
   claims: PairingTokenClaims;

@@ -118,7 +118,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 }
 
-/** Translates a jose error into a protocol error. This is the only place that knows jose codes. */
+/** Translates a jose error into a protocol error. No other module reads jose error codes. */
 function translateJoseError(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
 

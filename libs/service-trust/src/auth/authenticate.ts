@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
 import type { AuthenticatedToken, TokenService } from '../trust/token-service';
 import { hashPassword, verifyPassword } from './passwords';
 
-/** Who made a request: a local user, or a peer service holding a master token. */
+/** Caller of a request: a local user, or a peer service holding a master token. */
 export type Principal =
   | { kind: 'user'; username: string; scope: string }
   | { kind: 'service'; subject: string; scope: string; token: AuthenticatedToken };

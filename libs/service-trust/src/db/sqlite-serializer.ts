@@ -4,10 +4,10 @@ import type { DataSource } from 'typeorm';
 
 /**
  * Makes transactions on a better-sqlite3 data source exclusive. TypeORM runs every query of such a
- * data source on one connection, so without this, a statement issued by another request while a
- * transaction waits between two of its statements would run inside that transaction: a second
- * transaction would nest as a savepoint, and a rollback would undo the other request's writes.
- * Here a transaction holds a lock from BEGIN to COMMIT, and any statement from outside it waits.
+ * data source on one connection. Without this, a statement that another request issues while a
+ * transaction waits between two of its statements runs inside that transaction, so a rollback
+ * would undo the other request's write. Here a transaction holds a lock from BEGIN to COMMIT, and
+ * any statement from outside it waits for the lock.
  */
 export function serializeSqliteTransactions(dataSource: DataSource): void {
   const context = new AsyncLocalStorage<symbol>();

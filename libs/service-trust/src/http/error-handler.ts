@@ -6,7 +6,7 @@ import { errorBody, ProtocolError } from '@service-trust/pairing-protocol';
 import type { Logger } from '../logger';
 import { HttpError } from './http-error';
 
-/** Answers 404 in the error shape for a route that no router matched. */
+/** Sends a 404 in the error shape for a route that no router matched. */
 export const notFoundHandler: RequestHandler = (req, res) => {
   res.status(404).json(errorBody('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
 };

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 
 import { isLinkLocalOrMetadata } from '@service-trust/pairing-protocol';
 
-/** Raised when a peer cannot be reached or answers in a way that is not accepted. */
+/** Raised when a peer cannot be reached or its response is not accepted. */
 export class PeerRequestError extends Error {
   override readonly name = 'PeerRequestError';
 
@@ -71,7 +71,7 @@ export class PeerClient {
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       throw new PeerRequestError(
-        `${target.origin} answered with a redirect (${response.status}), which is not followed.`,
+        `${target.origin} responded with a redirect (${response.status}), which is not followed.`,
         response.status,
       );
     }
@@ -82,7 +82,7 @@ export class PeerClient {
       return { status: response.status, body: JSON.parse(text) };
     } catch {
       throw new PeerRequestError(
-        `${target.origin} answered ${response.status} with a body that is not JSON.`,
+        `${target.origin} responded ${response.status} with a body that is not JSON.`,
         response.status,
       );
     }
@@ -94,7 +94,7 @@ export class PeerClient {
     const host = hostname.replace(/^\[|\]$/g, '');
     if (isLinkLocalOrMetadata(host)) {
       throw new PeerRequestError(
-        `The host ${hostname} is a link-local or cloud metadata address, which is refused.`,
+        `The host ${hostname} is a link-local or cloud metadata address, which is rejected.`,
       );
     }
     if (isIP(host)) return;
@@ -109,7 +109,7 @@ export class PeerClient {
     // changes in between (DNS rebinding) is not caught.
     if (addresses.some(({ address }) => isLinkLocalOrMetadata(address))) {
       throw new PeerRequestError(
-        `The host ${hostname} resolves to a link-local or cloud metadata address, which is refused.`,
+        `The host ${hostname} resolves to a link-local or cloud metadata address, which is rejected.`,
       );
     }
   }
@@ -151,7 +151,7 @@ export class PeerClient {
 function describeFetchError(error: unknown, target: URL, timeoutMs: number): string {
   const name = (error as { name?: string } | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return `${target.origin} did not answer within ${timeoutMs} ms.`;
+    return `${target.origin} timed out: no response within ${timeoutMs} ms.`;
   }
   const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
   return `${target.origin} could not be reached${cause?.code ? ` (${cause.code})` : ''}.`;

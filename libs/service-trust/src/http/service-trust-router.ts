@@ -98,7 +98,7 @@ export function createServiceTrustRouter(options: {
     try {
       res.json(await tokens.exchange(match[1], { ...body, base_url: baseUrl }));
     } catch (error) {
-      // An anonymous caller learns only that the token was refused; the reason goes to the log.
+      // An anonymous caller learns only that the token was rejected; the reason goes to the log.
       if (error instanceof InvalidTokenError) {
         req.log?.info({ code: error.code, reason: error.message }, 'exchange rejected');
         throw unauthorized('The pairing token is invalid.', 'INVALID_TOKEN');

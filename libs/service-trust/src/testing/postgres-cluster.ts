@@ -9,14 +9,14 @@ import { freePort } from './index';
 export interface TestPostgres {
   /** Superuser URL of the `postgres` database, used to create one database per test. */
   adminUrl: string;
-  /** Where the server came from, for the test log. */
+  /** Source of the server, for the test log. */
   source: 'TEST_DATABASE_URL' | 'testcontainers' | 'local binaries';
   stop(): Promise<void>;
 }
 
 /**
  * Finds a PostgreSQL server for tests, taking the first that works: `TEST_DATABASE_URL`, a
- * Testcontainers container where a container runtime answers, or a throwaway cluster started
+ * Testcontainers container where a container runtime responds, or a throwaway cluster started
  * from the local PostgreSQL binaries. Returns undefined with the reasons when none works.
  */
 export async function startTestPostgres(): Promise<{ server?: TestPostgres; reasons: string[] }> {

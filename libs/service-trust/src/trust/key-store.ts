@@ -80,7 +80,7 @@ export class KeyStore {
     return this.verifierInstance;
   }
 
-  /** Reloads keys from the database, at most once per interval; returns true when it did. */
+  /** Reloads keys from the database unless the last reload was less than 5 seconds ago. Returns true when it reloaded. */
   async reloadIfStale(): Promise<boolean> {
     if (Date.now() - this.lastReload < RELOAD_INTERVAL_MS) return false;
     await this.reload();
