@@ -1,11 +1,10 @@
-import { PeerClient, type ServiceDefinition } from '@service-trust/server';
+import { PairingClient, PeerClient, type ServiceDefinition } from '@service-trust/server';
 
 import type { MissionControlConfig } from './config';
 import { CreateJpdsTable1764806500000 } from './jpds/1764806500000-create-jpds-table';
 import { jpdEntities } from './jpds/jpd-record';
 import { JpdRegistry } from './jpds/jpd-registry';
 import { createJpdRouter } from './jpds/jpd-router';
-import { PairingClient } from './jpds/pairing-client';
 
 /** Version reported by the identity endpoint. */
 export const VERSION = '0.1.0';
@@ -40,6 +39,8 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
         self: { serviceId: context.serviceId, baseUrl: config.BASE_URL, name: 'mission-control' },
         jwksPath: JPD_JWKS_PATH,
         useCase: 'mission-control',
+        peerLabel: 'JPD',
+        unreachableCode: 'JPD_UNREACHABLE',
         clock: context.clock,
       });
       registry = new JpdRegistry({

@@ -16,3 +16,4 @@ export * from './trust/token-service';
 export * from './service';
 export * from './http/peer-client';
 export * from './trust/token-state-cache';
+export * from './trust/pairing-client';

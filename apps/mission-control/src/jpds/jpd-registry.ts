@@ -5,6 +5,7 @@ import {
   notFound,
   PeerRequestError,
   type Logger,
+  type PairingClient,
   type PeerClient,
   type SecretBox,
 } from '@service-trust/server';
@@ -18,7 +19,6 @@ import {
   type JpdRecord,
   type JpdStatusCode,
 } from './jpd-record';
-import type { PairingClient } from './pairing-client';
 
 /** `masterTokenId` of a row whose pairing is still running. */
 const PAIRING_IN_PROGRESS = '';

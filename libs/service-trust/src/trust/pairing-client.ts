@@ -12,24 +12,29 @@ import {
   pairingTokenClaimsSchema,
   UrlRejectedError,
   type ExchangeResponse,
+  type PairingExtension,
   type PublicKeySet,
   type UseCase,
 } from '@service-trust/pairing-protocol';
-import { badRequest, conflict, PeerClient, PeerRequestError } from '@service-trust/server';
 import { z } from 'zod';
+
+import { badRequest, conflict } from '../http/http-error';
+import { PeerRequestError, type PeerClient } from '../http/peer-client';
 
 const publicKeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) });
 
-/** The result of a successful exchange at a JPD. */
+/** The result of a successful exchange at a peer. */
 export interface PairingResult {
   peerServiceId: string;
   masterToken: ExchangeResponse;
+  /** The token's `ext` claim, whose `pairing_url` asks for two-way trust. */
+  extension: PairingExtension;
 }
 
 /**
- * Consumes a JPD's pairing token on behalf of an administrator. The URL the administrator
- * entered is the root of trust: the token's URLs must match it, and the token's signature is
- * checked with keys fetched from it before any URL read from the token is called.
+ * Consumes a peer's pairing token. The peer's base URL, entered by an administrator or known from
+ * an earlier pairing, is the root of trust: the token's URLs must match it, and the token's
+ * signature is checked with keys fetched from it before any URL read from the token is called.
  */
 export class PairingClient {
   constructor(
@@ -40,7 +45,12 @@ export class PairingClient {
       self: { serviceId: string; baseUrl: string; name: string };
       /** Path of the JWKS under a peer's base URL. */
       jwksPath: string;
+      /** Use case of the peer's pairing tokens that this service accepts. */
       useCase: UseCase;
+      /** Name of the peer in error messages, e.g. `JPD`. */
+      peerLabel: string;
+      /** Error code when the peer cannot be reached, e.g. `JPD_UNREACHABLE`. */
+      unreachableCode: string;
       clock: () => Date;
     },
   ) {}
@@ -48,8 +58,8 @@ export class PairingClient {
   /**
    * Checks `token` against `url`, exchanges it and returns the verified master token.
    *
-   * @throws {HttpError} 400 when the token or URL is unusable or the JPD cannot be reached, 409
-   *   when the JPD reports the token as already used.
+   * @throws {HttpError} 400 when the token or URL is unusable or the peer cannot be reached, 409
+   *   when the peer reports the token as already used.
    */
   async pair(url: string, token: string): Promise<PairingResult> {
     const unverified = rejectAsBadRequest(() => decodePairingToken(token));
@@ -90,23 +100,24 @@ export class PairingClient {
     });
     if (response.status === 409) {
       throw conflict(
-        'The JPD reports that the pairing token was already used.',
+        `The ${this.options.peerLabel} reports that the pairing token was already used.`,
         'TOKEN_ALREADY_USED',
       );
     }
     if (response.status !== 200) {
       throw badRequest(
-        `The JPD rejected the pairing token (HTTP ${response.status}${describeErrors(response.body)}).`,
+        `The ${this.options.peerLabel} rejected the pairing token (HTTP ${response.status}${describeErrors(response.body)}).`,
         'PAIRING_REJECTED',
       );
     }
 
     const parsed = exchangeResponseSchema.safeParse(response.body);
-    if (!parsed.success)
+    if (!parsed.success) {
       throw badRequest(
-        'The JPD responded to the exchange with an invalid body.',
+        `The ${this.options.peerLabel} responded to the exchange with an invalid body.`,
         'PAIRING_REJECTED',
       );
+    }
     await rejectAsBadRequestAsync(() =>
       verifier.verify(parsed.data.access_token, {
         typ: ACCESS_TOKEN_TYPE,
@@ -114,7 +125,7 @@ export class PairingClient {
         now: this.options.clock(),
       }),
     );
-    return { peerServiceId: claims.iss, masterToken: parsed.data };
+    return { peerServiceId: claims.iss, masterToken: parsed.data, extension };
   }
 
   private async fetchKeySet(baseUrl: string): Promise<PublicKeySet> {
@@ -122,8 +133,8 @@ export class PairingClient {
     const parsed = publicKeySetSchema.safeParse(response.body);
     if (response.status !== 200 || !parsed.success) {
       throw badRequest(
-        `The JPD at ${baseUrl} did not serve its public keys (HTTP ${response.status}).`,
-        'JPD_UNREACHABLE',
+        `The ${this.options.peerLabel} at ${baseUrl} did not serve its public keys (HTTP ${response.status}).`,
+        this.options.unreachableCode,
       );
     }
     return parsed.data as PublicKeySet;
@@ -134,7 +145,10 @@ export class PairingClient {
       return await this.options.peers.request(url, init);
     } catch (error) {
       if (error instanceof PeerRequestError)
-        throw badRequest(`The JPD could not be reached: ${error.message}`, 'JPD_UNREACHABLE');
+        throw badRequest(
+          `The ${this.options.peerLabel} could not be reached: ${error.message}`,
+          this.options.unreachableCode,
+        );
       throw error;
     }
   }
@@ -164,7 +178,7 @@ function toBadRequest(error: unknown): unknown {
   }
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && code.startsWith('ERR_JWKS')) {
-    return badRequest('The JPD published keys that cannot be used.', 'INVALID_TOKEN');
+    return badRequest('The peer published keys that cannot be used.', 'INVALID_TOKEN');
   }
   return error;
 }
