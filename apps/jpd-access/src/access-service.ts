@@ -1,16 +1,45 @@
 import type { ServiceDefinition } from '@service-trust/server';
 
+import type { AccessConfig } from './config';
+
 /** Version reported by the identity endpoint that peers probe. */
 export const VERSION = '0.1.0';
 
 /**
  * The Access service of a JPD: it issues pairing tokens for Mission Control and exchanges them
- * for master tokens.
+ * for master tokens. When Mission Control calls back at the pairing URL, the JPD also holds a
+ * master token for Mission Control and sends it heartbeats with it.
  */
-export const accessService: ServiceDefinition = {
-  name: 'jpd-access',
-  serviceIdPrefix: 'jfac',
-  apiPrefix: '/access/api/v1',
-  useCases: ['mission-control'],
-  version: VERSION,
-};
+export function accessService(config: AccessConfig): ServiceDefinition {
+  return {
+    name: 'jpd-access',
+    serviceIdPrefix: 'jfac',
+    apiPrefix: '/access/api/v1',
+    useCases: ['mission-control'],
+    version: VERSION,
+    peerTrust: {
+      useCase: 'jpd',
+      jwksPath: '/mc/api/v1/keys/jwks',
+      heartbeatPath: '/mc/api/v1/heartbeat',
+      peerLabel: 'Mission Control',
+    },
+    background(context) {
+      const peerTrust = context.peerTrust;
+      if (config.HEARTBEAT_INTERVAL_SECONDS === 0 || !peerTrust) return () => undefined;
+
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        peerTrust
+          .sendHeartbeats()
+          .catch((error: unknown) => context.logger.error({ err: error }, 'heartbeats failed'))
+          .finally(() => {
+            running = false;
+          });
+      }, config.HEARTBEAT_INTERVAL_SECONDS * 1000);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}

@@ -4,12 +4,18 @@ import {
   withDerivedDefaults,
   type CommonConfig,
 } from '@service-trust/server';
+import { z } from 'zod';
 
 /** Default port of the Access service. */
 export const DEFAULT_PORT = 8040;
 
+const accessEnvSchema = commonEnvSchema(DEFAULT_PORT, 'jpd-access').extend({
+  /** Seconds between two heartbeats to each Mission Control with two-way trust; 0 turns them off. */
+  HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+});
+
 /** Configuration of the Access service, read once from the environment at start. */
-export type AccessConfig = CommonConfig;
+export type AccessConfig = CommonConfig & z.infer<typeof accessEnvSchema>;
 
 /**
  * Reads and validates the configuration.
@@ -17,5 +23,5 @@ export type AccessConfig = CommonConfig;
  * @throws {ConfigError} naming each invalid variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AccessConfig {
-  return withDerivedDefaults(parseEnv(commonEnvSchema(DEFAULT_PORT, 'jpd-access'), env));
+  return withDerivedDefaults(parseEnv(accessEnvSchema, env));
 }

@@ -11,5 +11,6 @@ export function startAccessService(
   env: NodeJS.ProcessEnv = process.env,
   overrides: { logger?: Logger; clock?: Clock; masterTokenTtlSeconds?: number } = {},
 ): Promise<RunningService> {
-  return startService(accessService, loadConfig(env), overrides);
+  const config = loadConfig(env);
+  return startService(accessService(config), config, overrides);
 }

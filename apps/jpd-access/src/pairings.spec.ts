@@ -63,6 +63,7 @@ describe.each(testDialects())('trusted peers on %s', (dialect) => {
     );
     expect(entry).toEqual({
       id: expect.stringMatching(UUID_PATTERN),
+      trust: 'ONE_WAY',
       use_case: 'mission-control',
       service_id: exchangeRequest().service_id,
       base_url: 'http://127.0.0.1:18100',

@@ -1,4 +1,5 @@
 import {
+  booleanText,
   commonEnvSchema,
   parseEnv,
   withDerivedDefaults,
@@ -12,15 +13,8 @@ export const DEFAULT_PORT = 8080;
 const missionControlEnvSchema = commonEnvSchema(DEFAULT_PORT, 'mission-control').extend({
   /** Seconds between two status probes of every JPD; 0 turns periodic probes off. */
   PROBE_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
-  /** Time allowed for one call to a JPD, in milliseconds. */
-  PEER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
-  /** Largest response body accepted from a JPD, in bytes. */
-  PEER_MAX_RESPONSE_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1_024)
-    .max(16 * 1024 * 1024)
-    .default(1024 * 1024),
+  /** Calls back a JPD whose pairing token has a pairing URL, so that trust runs both ways. */
+  TWO_WAY_TRUST: booleanText.default(true),
 });
 
 /** Configuration of Mission Control, read once from the environment at start. */

@@ -63,6 +63,8 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
           message: expect.stringMatching(/online/),
           checked_at: expect.stringMatching(ISO_DATE_PATTERN),
         },
+        trust: 'ONE_WAY',
+        two_way: { status: 'NONE' },
         created_at: expect.stringMatching(ISO_DATE_PATTERN),
         updated_at: expect.stringMatching(ISO_DATE_PATTERN),
       });

@@ -32,16 +32,24 @@ describe.each(testDialects())('Mission Control database on %s', (dialect) => {
     }
   });
 
-  it('reverts the jpds migration and applies it again', async () => {
+  it('reverts the jpds migrations and applies them again', async () => {
     const mc = await services.startMissionControl();
     const dataSource = mc.service.context.dataSource;
     const queryRunner = dataSource.createQueryRunner();
 
     try {
       await dataSource.undoLastMigration();
+      const columnsAfterFirstUndo = (await queryRunner.getTable('jpds'))?.columns.map(
+        (c) => c.name,
+      );
+      // The shared peer_credentials migration sits between the two jpds migrations.
+      await dataSource.undoLastMigration();
+      await dataSource.undoLastMigration();
       const afterUndo = await queryRunner.hasTable('jpds');
       await dataSource.runMigrations();
 
+      expect(columnsAfterFirstUndo).toContain('status_message');
+      expect(columnsAfterFirstUndo).not.toContain('two_way_status');
       expect(afterUndo).toBe(false);
       expect(await queryRunner.hasTable('jpds')).toBe(true);
       expect(await pendingSchemaChanges(dataSource)).toEqual([]);

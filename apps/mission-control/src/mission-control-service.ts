@@ -1,7 +1,8 @@
-import { PairingClient, PeerClient, type ServiceDefinition } from '@service-trust/server';
+import { PairingClient, type ServiceDefinition } from '@service-trust/server';
 
 import type { MissionControlConfig } from './config';
 import { CreateJpdsTable1764806500000 } from './jpds/1764806500000-create-jpds-table';
+import { AddTwoWayColumns1764900100000 } from './jpds/1764900100000-add-two-way-columns';
 import { jpdEntities } from './jpds/jpd-record';
 import { JpdRegistry } from './jpds/jpd-registry';
 import { createJpdRouter } from './jpds/jpd-router';
@@ -14,7 +15,8 @@ const JPD_JWKS_PATH = '/access/api/v1/keys/jwks';
 
 /**
  * Mission Control: it consumes JPD pairing tokens, keeps each JPD's master token encrypted, and
- * probes each JPD's status with it.
+ * probes each JPD's status with it. When a JPD asks for two-way trust, Mission Control sends it
+ * a pairing token of its own and receives the JPD's heartbeats.
  */
 export function missionControlService(config: MissionControlConfig): ServiceDefinition {
   let registry: JpdRegistry | undefined;
@@ -26,15 +28,10 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
     useCases: ['jpd'],
     version: VERSION,
     entities: jpdEntities,
-    migrations: [CreateJpdsTable1764806500000],
+    migrations: [CreateJpdsTable1764806500000, AddTwoWayColumns1764900100000],
     routes(context) {
-      const peers = new PeerClient({
-        timeoutMs: config.PEER_TIMEOUT_MS,
-        maxResponseBytes: config.PEER_MAX_RESPONSE_BYTES,
-        allowLinkLocal: config.ALLOW_LINK_LOCAL_PEERS,
-      });
       const pairing = new PairingClient({
-        peers,
+        peers: context.peers,
         allowLinkLocal: config.ALLOW_LINK_LOCAL_PEERS,
         self: { serviceId: context.serviceId, baseUrl: config.BASE_URL, name: 'mission-control' },
         jwksPath: JPD_JWKS_PATH,
@@ -46,9 +43,11 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
       registry = new JpdRegistry({
         dataSource: context.dataSource,
         pairing,
-        peers,
+        peers: context.peers,
+        tokens: context.tokens,
         secretBox: context.secretBox,
         logger: context.logger,
+        twoWayTrust: config.TWO_WAY_TRUST,
       });
       return createJpdRouter({ registry, auth: context.auth });
     },

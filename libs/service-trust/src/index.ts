@@ -17,3 +17,4 @@ export * from './service';
 export * from './http/peer-client';
 export * from './trust/token-state-cache';
 export * from './trust/pairing-client';
+export * from './trust/peer-trust';

@@ -17,11 +17,14 @@ import { serviceTrustEntities } from './entities/schemas';
 import { createErrorHandler, notFoundHandler } from './http/error-handler';
 import { createServiceTrustRouter } from './http/service-trust-router';
 import { createLogger, type Logger } from './logger';
-import { CreateServiceTrustTables1764806400000 } from './migrations/1764806400000-create-service-trust-tables';
+import { serviceTrustMigrations } from './migrations';
 import { ensureAdminUser, ensureServiceId } from './trust/identity';
 import { KeyStore } from './trust/key-store';
 import { TokenService, type Clock } from './trust/token-service';
 import { TokenStateCache } from './trust/token-state-cache';
+import { PeerClient } from './http/peer-client';
+import { PairingClient } from './trust/pairing-client';
+import { PeerTrust } from './trust/peer-trust';
 
 /** Everything a service's own routes need, built once at start. */
 export interface ServiceContext {
@@ -34,6 +37,10 @@ export interface ServiceContext {
   tokens: TokenService;
   /** Token states kept in memory and kept current across replicas. */
   states: TokenStateCache;
+  /** Client for every call to a peer service. */
+  peers: PeerClient;
+  /** Master tokens that peers issued to this service, when it accepts two-way trust. */
+  peerTrust?: PeerTrust;
   auth: Authenticator;
   clock: Clock;
 }
@@ -51,6 +58,17 @@ export interface ServiceDefinition {
   version: string;
   entities?: (dialect: Dialect) => EntitySchema<any>[];
   migrations?: Array<new () => MigrationInterface>;
+  /** Accepting peers' pairing tokens for two-way trust; without it the pairing URL answers 404. */
+  peerTrust?: {
+    /** Use case of the peer's pairing tokens, e.g. `jpd` for Mission Control's. */
+    useCase: UseCase;
+    /** Path of the peer's JWKS under its base URL. */
+    jwksPath: string;
+    /** Path on the peer that receives heartbeats. */
+    heartbeatPath: string;
+    /** Name of the peer in error messages. */
+    peerLabel: string;
+  };
   /** Adds the service's own routes, mounted under `apiPrefix`. */
   routes?: (context: ServiceContext) => Router;
   /** Starts background work, such as periodic probes; returns a function that stops it. */
@@ -84,7 +102,7 @@ export async function startService(
       ...serviceTrustEntities(dialect),
       ...(definition.entities?.(dialect) ?? []),
     ],
-    migrations: [CreateServiceTrustTables1764806400000, ...(definition.migrations ?? [])],
+    migrations: [...serviceTrustMigrations, ...(definition.migrations ?? [])],
   });
 
   let states: TokenStateCache | undefined;
@@ -123,6 +141,32 @@ export async function startService(
       clock,
     });
     const auth = await createAuthenticator({ dataSource, tokens, logger: serviceLogger });
+    const peers = new PeerClient({
+      timeoutMs: config.PEER_TIMEOUT_MS,
+      maxResponseBytes: config.PEER_MAX_RESPONSE_BYTES,
+      allowLinkLocal: config.ALLOW_LINK_LOCAL_PEERS,
+    });
+    const peerTrust = definition.peerTrust
+      ? new PeerTrust({
+          dataSource,
+          secretBox,
+          peers,
+          heartbeatPath: definition.peerTrust.heartbeatPath,
+          self: { serviceId, baseUrl: config.BASE_URL },
+          logger: serviceLogger,
+          clock,
+          pairing: new PairingClient({
+            peers,
+            allowLinkLocal: config.ALLOW_LINK_LOCAL_PEERS,
+            self: { serviceId, baseUrl: config.BASE_URL, name: definition.name },
+            jwksPath: definition.peerTrust.jwksPath,
+            useCase: definition.peerTrust.useCase,
+            peerLabel: definition.peerTrust.peerLabel,
+            unreachableCode: 'PEER_UNREACHABLE',
+            clock,
+          }),
+        })
+      : undefined;
     const context: ServiceContext = {
       config,
       logger: serviceLogger,
@@ -132,6 +176,8 @@ export async function startService(
       keys,
       tokens,
       states,
+      peers,
+      peerTrust,
       auth,
       clock,
     };
@@ -208,6 +254,7 @@ function createApp(definition: ServiceDefinition, context: ServiceContext): expr
       tokens: context.tokens,
       keys: context.keys,
       auth: context.auth,
+      peerTrust: context.peerTrust,
     }),
   );
   if (definition.routes) api.use(definition.routes(context));

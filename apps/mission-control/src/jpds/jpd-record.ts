@@ -12,6 +12,9 @@ export interface JpdLocation {
   longitude?: number;
 }
 
+/** State of the reverse direction of trust, from the JPD to Mission Control. */
+export type TwoWayStatus = 'NONE' | 'ESTABLISHED' | 'FAILED';
+
 /** A JPD that Mission Control trusts. The master token is stored encrypted. */
 export interface JpdRecord {
   seq: number;
@@ -25,6 +28,11 @@ export interface JpdRecord {
   statusCode: JpdStatusCode;
   statusMessage: string;
   statusCheckedAt: Date | null;
+  /** Pairing URL from the JPD's token; set when the JPD asked for two-way trust. */
+  pairingUrl: string | null;
+  twoWayStatus: TwoWayStatus;
+  twoWayMessage: string | null;
+  lastHeartbeatAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -50,6 +58,10 @@ export function jpdEntities(dialect: Dialect): EntitySchema<any>[] {
         statusCode: { name: 'status_code', type: 'varchar', length: 16 },
         statusMessage: { name: 'status_message', type: 'varchar', length: 500 },
         statusCheckedAt: { name: 'status_checked_at', type: timestamp, nullable: true },
+        pairingUrl: { name: 'pairing_url', type: 'varchar', length: 2048, nullable: true },
+        twoWayStatus: { name: 'two_way_status', type: 'varchar', length: 16, default: 'NONE' },
+        twoWayMessage: { name: 'two_way_message', type: 'varchar', length: 500, nullable: true },
+        lastHeartbeatAt: { name: 'last_heartbeat_at', type: timestamp, nullable: true },
         createdAt: { name: 'created_at', type: timestamp },
         updatedAt: { name: 'updated_at', type: timestamp },
       },

@@ -2,10 +2,15 @@ import { normalizeBaseUrl, UrlRejectedError } from '@service-trust/pairing-proto
 import {
   badRequest,
   conflict,
+  forbidden,
   notFound,
   PeerRequestError,
+  Entities,
   type Logger,
   type PairingClient,
+  type PairingRecord,
+  type TokenRecord,
+  type TokenService,
   type PeerClient,
   type SecretBox,
 } from '@service-trust/server';
@@ -13,6 +18,7 @@ import type { DataSource, Repository } from 'typeorm';
 
 import {
   JPD_ENTITY,
+  type TwoWayStatus,
   jpdId,
   seqOf,
   type JpdLocation,
@@ -26,6 +32,9 @@ const PAIRING_IN_PROGRESS = '';
 /** Age after which a row whose pairing never completed is deleted; far above any peer timeout. */
 const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 
+/** Lifetime of the pairing token sent to a JPD's pairing URL, which exchanges it at once. */
+const TWO_WAY_TOKEN_TTL_SECONDS = 60;
+
 /** Path of a JPD's identity endpoint, which accepts the master token; used as the probe. */
 export const JPD_INFO_PATH = '/access/api/v1/system/info';
 
@@ -38,6 +47,10 @@ export interface JpdView {
   location: JpdLocation;
   tags: string[];
   status: { code: JpdStatusCode; message: string; checked_at?: string };
+  /** `TWO_WAY` when the JPD also holds a live master token for Mission Control. */
+  trust: 'ONE_WAY' | 'TWO_WAY';
+  two_way: { status: TwoWayStatus; message?: string };
+  last_heartbeat_at?: string;
   created_at: string;
   updated_at: string;
 }
@@ -69,8 +82,11 @@ export class JpdRegistry {
       dataSource: DataSource;
       pairing: PairingClient;
       peers: PeerClient;
+      tokens: TokenService;
       secretBox: SecretBox;
       logger: Logger;
+      /** Calls back JPDs whose pairing token has a pairing URL. */
+      twoWayTrust: boolean;
     },
   ) {}
 
@@ -84,7 +100,7 @@ export class JpdRegistry {
    * @throws {HttpError} 400 for an unusable token or URL or an unreachable JPD, 409 for a taken
    *   name or URL or a used token.
    */
-  async add(request: NewJpd): Promise<JpdView> {
+  async add(request: NewJpd, username: string): Promise<JpdView> {
     const url = normalizeUrl(request.url);
     await this.assertAvailable({ name: request.name, url });
 
@@ -105,6 +121,10 @@ export class JpdRegistry {
         statusCode: 'OFFLINE',
         statusMessage: 'Pairing in progress.',
         statusCheckedAt: null,
+        pairingUrl: null,
+        twoWayStatus: 'NONE',
+        twoWayMessage: null,
+        lastHeartbeatAt: null,
         createdAt: now,
         updatedAt: now,
       });
@@ -115,8 +135,12 @@ export class JpdRegistry {
     }
 
     try {
-      const { peerServiceId, masterToken } = await this.options.pairing.pair(url, request.token);
+      const { peerServiceId, masterToken, extension } = await this.options.pairing.pair(
+        url,
+        request.token,
+      );
       record.serviceId = peerServiceId;
+      record.pairingUrl = extension.pairing_url ?? null;
       record.encryptedMasterToken = this.options.secretBox.seal(
         masterToken.access_token,
         masterTokenContext(url),
@@ -133,14 +157,18 @@ export class JpdRegistry {
       { jpd: jpdId(record), serviceId: record.serviceId, masterTokenId: record.masterTokenId },
       'jpd.added',
     );
-    return view(await this.probeRecord(record));
+    record = await this.probeRecord(record);
+    if (record.pairingUrl && this.options.twoWayTrust) {
+      record = await this.establishTwoWay(record, username);
+    }
+    return this.present(record);
   }
 
   /**
    * Updates a JPD. A new token re-pairs it, possibly at a new URL; without a token the URL cannot
    * change, because trust is bound to it.
    */
-  async update(id: string, changes: Partial<NewJpd>): Promise<void> {
+  async update(id: string, changes: Partial<NewJpd>, username: string): Promise<void> {
     const record = await this.find(id);
     const url = changes.url === undefined ? record.url : normalizeUrl(changes.url);
     if (url !== record.url && changes.token === undefined) {
@@ -149,9 +177,15 @@ export class JpdRegistry {
     await this.assertAvailable({ name: changes.name, url }, record.seq);
 
     if (changes.token !== undefined) {
-      const { peerServiceId, masterToken } = await this.options.pairing.pair(url, changes.token);
+      const { peerServiceId, masterToken, extension } = await this.options.pairing.pair(
+        url,
+        changes.token,
+      );
       record.url = url;
       record.serviceId = peerServiceId;
+      record.pairingUrl = extension.pairing_url ?? null;
+      record.twoWayStatus = 'NONE';
+      record.twoWayMessage = null;
       record.encryptedMasterToken = this.options.secretBox.seal(
         masterToken.access_token,
         masterTokenContext(url),
@@ -164,7 +198,46 @@ export class JpdRegistry {
     record.updatedAt = new Date();
 
     await this.jpds.save(record);
-    if (changes.token !== undefined) await this.probeRecord(record);
+    if (changes.token === undefined) return;
+
+    const probed = await this.probeRecord(record);
+    if (probed.pairingUrl && this.options.twoWayTrust) await this.establishTwoWay(probed, username);
+  }
+
+  /**
+   * Sends the JPD a new Mission Control pairing token at its pairing URL, for a JPD that asked for
+   * two-way trust and whose earlier callback failed.
+   */
+  async retryTwoWay(id: string, username: string): Promise<JpdView> {
+    const record = await this.find(id);
+    if (!record.pairingUrl) {
+      throw badRequest(
+        'The JPD did not ask for two-way trust: its pairing token had no pairing URL. Re-pair it with a two-way token.',
+      );
+    }
+    return this.present(await this.establishTwoWay(record, username));
+  }
+
+  /**
+   * Records a heartbeat from the JPD that holds `masterToken`, a token that Mission Control issued
+   * in the reverse direction of two-way trust.
+   *
+   * @throws {HttpError} 403 when the token belongs to no active pairing, 404 when that pairing's
+   *   JPD is not registered here.
+   */
+  async recordHeartbeat(masterToken: TokenRecord): Promise<void> {
+    const pairing = masterToken.pairingId
+      ? await this.options.dataSource
+          .getRepository<PairingRecord>(Entities.pairing)
+          .findOneBy({ id: masterToken.pairingId, status: 'active' })
+      : null;
+    if (!pairing || masterToken.kind !== 'master') {
+      throw forbidden('The caller has no active pairing with Mission Control.');
+    }
+
+    const record = await this.jpds.findOneBy({ url: pairing.peerBaseUrl });
+    if (!record) throw notFound(`No JPD with URL ${pairing.peerBaseUrl} is registered.`);
+    await this.jpds.update({ seq: record.seq }, { lastHeartbeatAt: new Date() });
   }
 
   /** Deletes a JPD and its master token. */
@@ -175,13 +248,14 @@ export class JpdRegistry {
   }
 
   async get(id: string): Promise<JpdView> {
-    return view(await this.find(id));
+    return this.present(await this.find(id));
   }
 
   async list(filter: JpdFilter = {}): Promise<JpdView[]> {
     const records = await this.paired();
+    const reverse = await this.reversePairingUrls();
     return records
-      .map(view)
+      .map((record) => view(record, reverse))
       .filter(
         (jpd) =>
           (filter.name === undefined || jpd.name === filter.name) &&
@@ -193,7 +267,65 @@ export class JpdRegistry {
 
   /** Probes one JPD now and returns it with its new status. */
   async probe(id: string): Promise<JpdView> {
-    return view(await this.probeRecord(await this.find(id)));
+    return this.present(await this.probeRecord(await this.find(id)));
+  }
+
+  /** Calls the JPD's pairing URL with a new Mission Control pairing token. */
+  private async establishTwoWay(record: JpdRecord, username: string): Promise<JpdRecord> {
+    const issued = await this.options.tokens.issuePairingToken({
+      useCase: 'jpd',
+      username,
+      expiresIn: TWO_WAY_TOKEN_TTL_SECONDS,
+    });
+
+    let status: TwoWayStatus = 'FAILED';
+    let message: string;
+    try {
+      const response = await this.options.peers.request(record.pairingUrl!, {
+        method: 'PUT',
+        bearer: this.masterToken(record),
+        json: { pairing_token: issued.pairing_token },
+      });
+      if (response.status >= 200 && response.status < 300) {
+        status = 'ESTABLISHED';
+        message = 'Two-way trust established.';
+      } else {
+        message = `The JPD rejected the callback (HTTP ${response.status}${describeErrors(response.body)}).`;
+      }
+    } catch (error) {
+      if (!(error instanceof PeerRequestError)) throw error;
+      message = `The callback to the JPD failed: ${error.message}`;
+    }
+
+    if (status === 'FAILED') {
+      // The JPD did not take the token; revoking it leaves nothing usable behind. A token that
+      // the JPD did exchange before its response was lost is already used and stays so.
+      await this.options.tokens.revokeToken(issued.token_id);
+      this.options.logger.warn({ jpd: jpdId(record), reason: message }, 'two-way trust failed');
+    } else {
+      this.options.logger.info({ jpd: jpdId(record) }, 'jpd.two_way_established');
+    }
+
+    const twoWayMessage = message.slice(0, 500);
+    await this.jpds.update({ seq: record.seq }, { twoWayStatus: status, twoWayMessage });
+    return { ...record, twoWayStatus: status, twoWayMessage };
+  }
+
+  /** Returns a JPD as the API shows it. */
+  private async present(record: JpdRecord): Promise<JpdView> {
+    return view(record, await this.reversePairingUrls());
+  }
+
+  /** Base URLs of the JPDs that hold an active master token issued by Mission Control. */
+  private async reversePairingUrls(): Promise<Set<string>> {
+    const pairings = await this.options.dataSource
+      .getRepository<PairingRecord>(Entities.pairing)
+      .findBy({ useCase: 'jpd', status: 'active' });
+    return new Set(pairings.map((pairing) => pairing.peerBaseUrl));
+  }
+
+  private masterToken(record: JpdRecord): string {
+    return this.options.secretBox.open(record.encryptedMasterToken, masterTokenContext(record.url));
   }
 
   /** Probes every JPD, a few at a time. */
@@ -350,7 +482,7 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-function view(record: JpdRecord): JpdView {
+function view(record: JpdRecord, reversePairingUrls: Set<string>): JpdView {
   return {
     id: jpdId(record),
     name: record.name,
@@ -363,7 +495,19 @@ function view(record: JpdRecord): JpdView {
       message: record.statusMessage,
       checked_at: record.statusCheckedAt?.toISOString(),
     },
+    trust:
+      record.twoWayStatus === 'ESTABLISHED' && reversePairingUrls.has(record.url)
+        ? 'TWO_WAY'
+        : 'ONE_WAY',
+    two_way: { status: record.twoWayStatus, message: record.twoWayMessage ?? undefined },
+    last_heartbeat_at: record.lastHeartbeatAt?.toISOString(),
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };
+}
+
+/** Formats the first error message of a peer's error body, for a status message. */
+function describeErrors(body: unknown): string {
+  const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
+  return typeof first === 'string' ? `: ${first.slice(0, 200)}` : '';
 }

@@ -1,5 +1,12 @@
 import express, { type Router } from 'express';
-import { badRequest, describeIssues, parseBody, type Authenticator } from '@service-trust/server';
+import type { Request } from 'express';
+import {
+  badRequest,
+  describeIssues,
+  forbidden,
+  parseBody,
+  type Authenticator,
+} from '@service-trust/server';
 import { z } from 'zod';
 
 import type { JpdRegistry } from './jpd-registry';
@@ -35,7 +42,15 @@ const listQuerySchema = z.strictObject({
   status: z.enum(['ONLINE', 'OFFLINE', 'UNAUTHORIZED']).optional(),
 });
 
-/** Routes of the JPD registry, under `/mc/api/v1`. Every route requires an administrator. */
+/** Returns the name of the user who made an admin request. */
+function usernameOf(req: Request): string {
+  return req.principal?.kind === 'user' ? req.principal.username : 'admin';
+}
+
+/**
+ * Routes of the JPD registry, under `/mc/api/v1`. Every `/jpds` route requires an administrator;
+ * `/heartbeat` requires a JPD's master token.
+ */
 export function createJpdRouter(options: { registry: JpdRegistry; auth: Authenticator }): Router {
   const { registry, auth } = options;
   const router = express.Router();
@@ -43,7 +58,7 @@ export function createJpdRouter(options: { registry: JpdRegistry; auth: Authenti
 
   router.post('/jpds', async (req, res) => {
     const body = parseBody(req, addJpdSchema);
-    res.status(201).json(await registry.add(body));
+    res.status(201).json(await registry.add(body, usernameOf(req)));
   });
 
   router.get('/jpds', async (req, res) => {
@@ -58,7 +73,7 @@ export function createJpdRouter(options: { registry: JpdRegistry; auth: Authenti
 
   router.put('/jpds/:id', async (req, res) => {
     const body = parseBody(req, updateJpdSchema);
-    await registry.update(req.params.id as string, body);
+    await registry.update(req.params.id as string, body, usernameOf(req));
     res.status(204).end();
   });
 
@@ -69,6 +84,20 @@ export function createJpdRouter(options: { registry: JpdRegistry; auth: Authenti
 
   router.post('/jpds/:id/probe', async (req, res) => {
     res.json(await registry.probe(req.params.id as string));
+  });
+
+  router.post('/jpds/:id/two_way', async (req, res) => {
+    res.json(await registry.retryTwoWay(req.params.id as string, usernameOf(req)));
+  });
+
+  // A JPD with two-way trust reports that it is alive, with the master token it got from here.
+  router.post('/heartbeat', auth.requireScope('mc:heartbeat:w'), async (req, res) => {
+    const principal = req.principal;
+    if (principal?.kind !== 'service') {
+      throw forbidden('Heartbeats come from a JPD holding a Mission Control master token.');
+    }
+    await registry.recordHeartbeat(principal.token.record);
+    res.status(204).end();
   });
 
   return router;

@@ -31,7 +31,8 @@ export function parseEnv<Schema extends z.ZodObject>(
   return result.data;
 }
 
-const booleanText = z
+/** A boolean environment variable: true, false, 1, 0, yes or no. */
+export const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
@@ -69,6 +70,15 @@ export function commonEnvSchema(defaultPort: number, service: string) {
       .default('info'),
     /** Allows peers on link-local and cloud metadata addresses. */
     ALLOW_LINK_LOCAL_PEERS: booleanText.default(false),
+    /** Time allowed for one call to a peer service, in milliseconds. */
+    PEER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    /** Largest response body accepted from a peer service, in bytes. */
+    PEER_MAX_RESPONSE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
   });
 }
 

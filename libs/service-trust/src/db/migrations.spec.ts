@@ -6,7 +6,7 @@ import {
   testDialects,
 } from '../testing';
 import { serviceTrustEntities } from '../entities/schemas';
-import { CreateServiceTrustTables1764806400000 } from '../migrations/1764806400000-create-service-trust-tables';
+import { serviceTrustMigrations } from '../migrations';
 import { openDataSource } from './data-source';
 
 describe.each(testDialects())('migrations on %s', (dialect) => {
@@ -18,7 +18,7 @@ describe.each(testDialects())('migrations on %s', (dialect) => {
     const dataSource = await openDataSource({
       databaseUrl: database.url,
       entities: serviceTrustEntities,
-      migrations: [CreateServiceTrustTables1764806400000],
+      migrations: serviceTrustMigrations,
     });
 
     try {
@@ -35,12 +35,17 @@ describe.each(testDialects())('migrations on %s', (dialect) => {
     const dataSource = await openDataSource({
       databaseUrl: database.url,
       entities: serviceTrustEntities,
-      migrations: [CreateServiceTrustTables1764806400000],
+      migrations: serviceTrustMigrations,
     });
 
     try {
-      await dataSource.undoLastMigration();
-      expect(await dataSource.createQueryRunner().hasTable('tokens')).toBe(false);
+      for (let step = 0; step < serviceTrustMigrations.length; step++) {
+        await dataSource.undoLastMigration();
+      }
+      const queryRunner = dataSource.createQueryRunner();
+      expect(await queryRunner.hasTable('tokens')).toBe(false);
+      expect(await queryRunner.hasTable('peer_credentials')).toBe(false);
+      await queryRunner.release();
 
       await dataSource.runMigrations();
       expect(await pendingSchemaChanges(dataSource)).toEqual([]);

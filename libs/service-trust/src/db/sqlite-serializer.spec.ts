@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 
 import { Entities, serviceTrustEntities } from '../entities/schemas';
 import type { AuditEventRecord } from '../entities/records';
-import { CreateServiceTrustTables1764806400000 } from '../migrations/1764806400000-create-service-trust-tables';
+import { serviceTrustMigrations } from '../migrations';
 import { makeTempDir, removeDir } from '../testing';
 import { openDataSource } from './data-source';
 
@@ -28,7 +28,7 @@ describe('SQLite transactions', () => {
     dataSource = await openDataSource({
       databaseUrl: `sqlite:${path.join(dir, 'test.sqlite')}`,
       entities: serviceTrustEntities,
-      migrations: [CreateServiceTrustTables1764806400000],
+      migrations: serviceTrustMigrations,
     });
   });
 

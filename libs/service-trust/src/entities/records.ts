@@ -66,3 +66,25 @@ export interface AuditEventRecord {
   detail: string | null;
   createdAt: Date;
 }
+
+export type PeerCredentialStatus = 'active' | 'unauthorized';
+
+/**
+ * A master token that a peer issued to this service (the reverse direction of two-way trust),
+ * stored encrypted, with the outcome of the last heartbeat sent with it.
+ */
+export interface PeerCredentialRecord {
+  id: string;
+  useCase: string;
+  pairingId: string | null;
+  peerServiceId: string;
+  peerBaseUrl: string;
+  encryptedToken: string;
+  tokenId: string;
+  expiresAt: Date;
+  status: PeerCredentialStatus;
+  lastHeartbeatAt: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -4,6 +4,7 @@ import { timestampType, type Dialect } from '../db/dialect';
 import type {
   AuditEventRecord,
   PairingRecord,
+  PeerCredentialRecord,
   ServiceIdentityRecord,
   SigningKeyRecord,
   TokenRecord,
@@ -18,6 +19,7 @@ export const Entities = {
   token: 'Token',
   pairing: 'Pairing',
   auditEvent: 'AuditEvent',
+  peerCredential: 'PeerCredential',
 } as const;
 
 /** Builds the entities that every service stores, with column types for `dialect`. */
@@ -105,6 +107,28 @@ export function serviceTrustEntities(dialect: Dialect): EntitySchema<any>[] {
         createdAt: { name: 'created_at', type: timestamp },
       },
       indices: [{ name: 'idx_audit_events_token_id', columns: ['tokenId'] }],
+    }),
+    new EntitySchema<PeerCredentialRecord>({
+      name: Entities.peerCredential,
+      tableName: 'peer_credentials',
+      columns: {
+        id: { type: 'varchar', length: 36, primary: true },
+        useCase: { name: 'use_case', type: 'varchar', length: 64 },
+        pairingId: { name: 'pairing_id', type: 'varchar', length: 36, nullable: true },
+        peerServiceId: { name: 'peer_service_id', type: 'varchar', length: 200 },
+        peerBaseUrl: { name: 'peer_base_url', type: 'varchar', length: 2048 },
+        encryptedToken: { name: 'encrypted_token', type: 'text' },
+        tokenId: { name: 'token_id', type: 'varchar', length: 36 },
+        expiresAt: { name: 'expires_at', type: timestamp },
+        status: { type: 'varchar', length: 16 },
+        lastHeartbeatAt: { name: 'last_heartbeat_at', type: timestamp, nullable: true },
+        lastError: { name: 'last_error', type: 'varchar', length: 500, nullable: true },
+        createdAt: { name: 'created_at', type: timestamp },
+        updatedAt: { name: 'updated_at', type: timestamp },
+      },
+      indices: [
+        { name: 'uq_peer_credentials_peer', columns: ['useCase', 'peerBaseUrl'], unique: true },
+      ],
     }),
   ];
 }

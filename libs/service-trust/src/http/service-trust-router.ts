@@ -15,7 +15,8 @@ import {
 import { z } from 'zod';
 
 import type { Authenticator } from '../auth/authenticate';
-import type { PairingRecord, TokenRecord } from '../entities/records';
+import type { PairingRecord, PeerCredentialRecord, TokenRecord } from '../entities/records';
+import type { PeerTrust } from '../trust/peer-trust';
 import type { KeyStore } from '../trust/key-store';
 import type { TokenService } from '../trust/token-service';
 import { badRequest, notFound, unauthorized } from './http-error';
@@ -35,6 +36,8 @@ const createTokenSchema = z.strictObject({
 
 const tokenIdSchema = z.uuid();
 
+const peerPairingSchema = z.strictObject({ pairing_token: z.string().min(1).max(16_384) });
+
 /** Default lifetime of an admin access token: 1 hour. */
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
 
@@ -47,8 +50,9 @@ export function createServiceTrustRouter(options: {
   tokens: TokenService;
   keys: KeyStore;
   auth: Authenticator;
+  peerTrust?: PeerTrust;
 }): Router {
-  const { tokens, auth } = options;
+  const { tokens, auth, peerTrust } = options;
   const router = express.Router();
 
   const issuedUseCase = (value: string): UseCase => {
@@ -107,9 +111,49 @@ export function createServiceTrustRouter(options: {
     }
   });
 
+  // The pairing URL of a two-way token: the paired peer sends its own pairing token here,
+  // authenticated with the master token it received; an administrator may do the same by hand.
+  router.put(
+    '/service_trust/pairing/:useCase',
+    auth.requireScope('service-trust:pairing:w'),
+    async (req, res) => {
+      const useCase = issuedUseCase(req.params.useCase as string);
+      if (!peerTrust) throw notFound(`This service does not accept ${useCase} peer tokens.`);
+      const { pairing_token: token } = parseBody(req, peerPairingSchema);
+
+      const principal = req.principal!;
+      const accepted =
+        principal.kind === 'service'
+          ? await peerTrust.acceptFromPeer(principal.token.record, useCase, token)
+          : await peerTrust.acceptFromAdmin(useCase, token);
+      res.json(accepted);
+    },
+  );
+
+  router.post('/service_trust/heartbeat', auth.requireAdmin, async (_req, res) => {
+    if (!peerTrust) throw notFound('This service sends no heartbeats.');
+    const results = await peerTrust.sendHeartbeats(true);
+    res.json({
+      heartbeats: results.map((result) => ({
+        base_url: result.peerBaseUrl,
+        ok: result.ok,
+        status: result.status,
+        error: result.error,
+      })),
+    });
+  });
+
   router.get('/service_trust/pairings', auth.requireAdmin, async (_req, res) => {
     const pairings = await tokens.listPairings();
-    res.json({ pairings: pairings.map(pairingView) });
+    const credentials = (await peerTrust?.list()) ?? [];
+    res.json({
+      pairings: pairings.map((pairing) =>
+        pairingView(
+          pairing,
+          credentials.find((credential) => credential.peerBaseUrl === pairing.peerBaseUrl),
+        ),
+      ),
+    });
   });
 
   router.delete('/service_trust/pairings/:useCase', auth.requireAdmin, async (req, res) => {
@@ -174,8 +218,9 @@ function tokenView(record: TokenRecord) {
   };
 }
 
-function pairingView(pairing: PairingRecord) {
+function pairingView(pairing: PairingRecord, credential?: PeerCredentialRecord) {
   return {
+    trust: credential?.status === 'active' && pairing.status === 'active' ? 'TWO_WAY' : 'ONE_WAY',
     id: pairing.id,
     use_case: pairing.useCase,
     service_id: pairing.peerServiceId,
@@ -185,5 +230,12 @@ function pairingView(pairing: PairingRecord) {
     master_token_id: pairing.masterTokenId,
     created_at: pairing.createdAt.toISOString(),
     revoked_at: pairing.revokedAt?.toISOString(),
+    reverse: credential && {
+      service_id: credential.peerServiceId,
+      status: credential.status,
+      token_id: credential.tokenId,
+      last_heartbeat_at: credential.lastHeartbeatAt?.toISOString(),
+      last_error: credential.lastError ?? undefined,
+    },
   };
 }

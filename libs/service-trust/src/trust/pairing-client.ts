@@ -55,6 +55,11 @@ export class PairingClient {
     },
   ) {}
 
+  /** Use case of the peer's pairing tokens that this client consumes. */
+  get useCase(): UseCase {
+    return this.options.useCase;
+  }
+
   /**
    * Checks `token` against `url`, exchanges it and returns the verified master token.
    *

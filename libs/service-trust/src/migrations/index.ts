@@ -1,0 +1,8 @@
+import { CreateServiceTrustTables1764806400000 } from './1764806400000-create-service-trust-tables';
+import { CreatePeerCredentialsTable1764900000000 } from './1764900000000-create-peer-credentials-table';
+
+/** Migrations of the tables that every service uses, oldest first. */
+export const serviceTrustMigrations = [
+  CreateServiceTrustTables1764806400000,
+  CreatePeerCredentialsTable1764900000000,
+];
