@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { RunningService } from '@service-trust/server';
+import { LISTENER_APPLICATION_NAME, type RunningService } from '@service-trust/server';
 import {
   basicAuth,
   createTestDatabase,
@@ -216,5 +216,33 @@ describe.each(testDialects())('replicas on %s', (dialect) => {
     const propagationMs = Date.now() - revokedAt;
     expect(status).toBe(401);
     expect(propagationMs).toBeLessThan(1_000);
+  });
+
+  const postgresOnly = dialect === 'postgres' ? it : it.skip;
+  postgresOnly('checks the database while its revocation listener is down', async () => {
+    const [first, last] = [replicas[0], replicas[replicas.length - 1]];
+    const token = await requestJson(`${urlOf(first)}/tokens`, {
+      method: 'POST',
+      authorization: admin,
+    });
+    const bearer = `Bearer ${token.body.access_token}`;
+    expect(
+      (await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status,
+    ).toBe(200);
+
+    // Dropping every listener connection simulates a lost link to the database server.
+    await first.context.dataSource.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [LISTENER_APPLICATION_NAME],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const revoked = await requestJson(`${urlOf(first)}/tokens/${token.body.token_id}`, {
+      method: 'DELETE',
+      authorization: admin,
+    });
+    expect(revoked.status).toBe(204);
+
+    const after = await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer });
+    expect(after.status).toBe(401);
   });
 });

@@ -4,6 +4,7 @@ import {
   assertAllowedHost,
   checkPairingUrls,
   isLinkLocalOrMetadata,
+  MAX_URL_LENGTH,
   normalizeBaseUrl,
 } from './url-policy';
 
@@ -334,5 +335,42 @@ describe('checkPairingUrls', () => {
     );
 
     expect(error.message).toContain('does not match the URL');
+  });
+});
+
+describe('isLinkLocalOrMetadata with embedded IPv4', () => {
+  it.each([
+    '::a9fe:a9fe',
+    '::169.254.169.254',
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b::169.254.0.1',
+    '2002:a9fe:a9fe::',
+    '2002:a9fe:0101:1::1',
+    '::ffff:0:a9fe:a9fe',
+    '::ffff:0:169.254.169.254',
+    '64:ff9b::6464:64c8',
+    '[::a9fe:a9fe]',
+  ])('rejects %s', (address) => {
+    expect(isLinkLocalOrMetadata(address)).toBe(true);
+  });
+
+  it.each([
+    '::1',
+    '::7f00:1',
+    '64:ff9b::7f00:1',
+    '2002:7f00:1::',
+    '2001:db8::a9fe:a9fe',
+    '::ffff:0:7f00:1',
+  ])('accepts %s', (address) => {
+    expect(isLinkLocalOrMetadata(address)).toBe(false);
+  });
+});
+
+describe('normalizeBaseUrl length', () => {
+  it('rejects a URL longer than the maximum after normalization', () => {
+    const long = `http://jpd.example/${'é'.repeat(400)}`;
+
+    expect(() => normalizeBaseUrl(long)).toThrow(UrlRejectedError);
+    expect(() => normalizeBaseUrl(long)).toThrow(`longer than ${MAX_URL_LENGTH} characters`);
   });
 });

@@ -46,8 +46,15 @@ export function normalizeBaseUrl(value: string, label = 'URL'): string {
   if (url.search || url.hash) {
     throw new UrlRejectedError(`The ${label} must not have a query or fragment.`);
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  const normalized = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  if (normalized.length > MAX_URL_LENGTH) {
+    throw new UrlRejectedError(`The ${label} is longer than ${MAX_URL_LENGTH} characters.`);
+  }
+  return normalized;
 }
+
+/** Longest base URL accepted, after normalization. */
+export const MAX_URL_LENGTH = 2048;
 
 /**
  * Returns true when `address`, an IP literal or a host name, is a link-local or cloud metadata
@@ -59,24 +66,53 @@ export function isLinkLocalOrMetadata(address: string): boolean {
     .toLowerCase()
     .replace(/\.$/, '');
   if (METADATA_HOSTS.has(host) || METADATA_ADDRESSES.has(host)) return true;
+  if (isIP(host) === 4) return isLinkLocalOrMetadataIpv4(host);
+  if (isIP(host) !== 6) return false;
 
-  // An IPv4-mapped address (::ffff:a.b.c.d, which the URL parser writes as ::ffff:hhhh:hhhh)
-  // reaches the IPv4 address on a dual-stack host, so it is checked as that IPv4 address.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-  const hextets = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
-  let ipv4 = host;
-  if (mapped) ipv4 = mapped[1];
-  if (hextets) ipv4 = hextetsToIpv4(hextets[1], hextets[2]);
-  if (isIP(ipv4) === 4) return ipv4.startsWith('169.254.') || METADATA_ADDRESSES.has(ipv4);
+  const hextets = expandIpv6(host);
+  if ((hextets[0] & 0xffc0) === 0xfe80) return true;
 
-  return isIP(host) === 6 && /^fe[89ab][0-9a-f]:/.test(host);
+  // An IPv6 address that embeds an IPv4 address can reach it: IPv4-mapped and IPv4-compatible
+  // forms on a dual-stack host, NAT64 (64:ff9b::/96) and 6to4 (2002::/16) through a gateway.
+  const embedded = embeddedIpv4(hextets);
+  return embedded !== undefined && isLinkLocalOrMetadataIpv4(embedded);
 }
 
-/** Converts the last two hextets of an IPv4-mapped IPv6 address to a dotted IPv4 address. */
-function hextetsToIpv4(high: string, low: string): string {
-  const highBits = parseInt(high, 16);
-  const lowBits = parseInt(low, 16);
-  return [highBits >> 8, highBits & 0xff, lowBits >> 8, lowBits & 0xff].join('.');
+function isLinkLocalOrMetadataIpv4(ipv4: string): boolean {
+  return ipv4.startsWith('169.254.') || METADATA_ADDRESSES.has(ipv4);
+}
+
+/** Expands a valid IPv6 address into its eight 16-bit groups. */
+function expandIpv6(address: string): number[] {
+  let text = address.replace(/%.*$/, '');
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted[1].split('.').map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+
+  const [head, tail] = text.split('::');
+  const parse = (part: string | undefined) =>
+    part ? part.split(':').map((group) => parseInt(group, 16)) : [];
+  const start = parse(head);
+  const end = parse(tail);
+  const zeros = tail === undefined ? [] : new Array(8 - start.length - end.length).fill(0);
+  return [...start, ...zeros, ...end];
+}
+
+/** Returns the IPv4 address that an IPv6 address embeds under a known prefix, if any. */
+function embeddedIpv4(hextets: number[]): string | undefined {
+  const toIpv4 = (high: number, low: number) =>
+    [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  const zero = (from: number, to: number) => hextets.slice(from, to).every((group) => group === 0);
+
+  const mappedOrCompatible = zero(0, 5) && (hextets[5] === 0xffff || hextets[5] === 0);
+  const translated = zero(0, 4) && hextets[4] === 0xffff && hextets[5] === 0;
+  const nat64 = hextets[0] === 0x64 && hextets[1] === 0xff9b && zero(2, 6);
+
+  if (mappedOrCompatible || translated || nat64) return toIpv4(hextets[6], hextets[7]);
+  if (hextets[0] === 0x2002) return toIpv4(hextets[1], hextets[2]);
+  return undefined;
 }
 
 /** Throws when `url`'s host is a link-local or metadata address and the policy forbids it. */

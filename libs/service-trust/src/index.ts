@@ -18,3 +18,4 @@ export * from './http/peer-client';
 export * from './trust/token-state-cache';
 export * from './trust/pairing-client';
 export * from './trust/peer-trust';
+export * from './http/redact';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -95,6 +96,9 @@ export async function startService(
   const logger =
     overrides.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const clock = overrides.clock ?? (() => new Date());
+
+  // The data folder holds the SQLite file and generated secrets, so only this user may read it.
+  fs.mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
 
   const dataSource = await openDataSource({
     databaseUrl: config.DATABASE_URL,
@@ -229,7 +233,8 @@ function createApp(definition: ServiceDefinition, context: ServiceContext): expr
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        // The query string is left out: a client may put a token or password there.
+        req: (req) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),

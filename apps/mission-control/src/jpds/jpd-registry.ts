@@ -5,6 +5,8 @@ import {
   forbidden,
   notFound,
   PeerRequestError,
+  redactTokens,
+  sanitizePeerText,
   Entities,
   type Logger,
   type PairingClient,
@@ -176,32 +178,57 @@ export class JpdRegistry {
     }
     await this.assertAvailable({ name: changes.name, url }, record.seq);
 
+    // The new name and URL are claimed before the exchange, so a concurrent add or update of the
+    // same JPD fails on the unique columns before it exchanges a token of its own.
+    const previous = { name: record.name, url: record.url };
+    const claimed = { name: changes.name ?? record.name, url };
+    if (claimed.name !== previous.name || claimed.url !== previous.url) {
+      await this.saveUnique(() => this.jpds.update({ seq: record.seq }, claimed));
+    }
+
     if (changes.token !== undefined) {
-      const { peerServiceId, masterToken, extension } = await this.options.pairing.pair(
-        url,
-        changes.token,
-      );
-      record.url = url;
-      record.serviceId = peerServiceId;
-      record.pairingUrl = extension.pairing_url ?? null;
+      // NOTE: two concurrent re-pairs of the same JPD to the same URL both exchange a token, and
+      // the JPD keeps only the later master token; the one stored here may be the earlier.
+      let result;
+      try {
+        result = await this.options.pairing.pair(url, changes.token);
+      } catch (error) {
+        await this.jpds.update({ seq: record.seq }, previous);
+        throw error;
+      }
+      record.serviceId = result.peerServiceId;
+      record.pairingUrl = result.extension.pairing_url ?? null;
       record.twoWayStatus = 'NONE';
       record.twoWayMessage = null;
       record.encryptedMasterToken = this.options.secretBox.seal(
-        masterToken.access_token,
+        result.masterToken.access_token,
         masterTokenContext(url),
       );
-      record.masterTokenId = masterToken.token_id;
+      record.masterTokenId = result.masterToken.token_id;
     }
-    if (changes.name !== undefined) record.name = changes.name;
+    record.name = claimed.name;
+    record.url = url;
     if (changes.location !== undefined) record.location = JSON.stringify(changes.location);
     if (changes.tags !== undefined) record.tags = JSON.stringify(changes.tags);
     record.updatedAt = new Date();
 
-    await this.jpds.save(record);
+    await this.saveUnique(() => this.jpds.save(record));
     if (changes.token === undefined) return;
 
     const probed = await this.probeRecord(record);
     if (probed.pairingUrl && this.options.twoWayTrust) await this.establishTwoWay(probed, username);
+  }
+
+  /** Runs a write, turning a unique-constraint violation into 409. */
+  private async saveUnique(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw conflict('Another JPD took this name or URL at the same time.');
+      }
+      throw error;
+    }
   }
 
   /**
@@ -387,7 +414,7 @@ export class JpdRegistry {
         const version = (response.body as { version?: unknown } | undefined)?.version;
         return {
           code: 'ONLINE',
-          message: `The JPD is online${typeof version === 'string' ? ` (version ${version})` : ''}.`,
+          message: `The JPD is online${typeof version === 'string' ? ` (version ${sanitizePeerText(version, 64)})` : ''}.`,
         };
       }
       if (response.status === 401 || response.status === 403) {
@@ -462,11 +489,6 @@ function normalizeUrl(url: string): string {
   }
 }
 
-/** Replaces anything shaped like a compact JWS, such as a token pasted into the url field. */
-function redactTokens(message: string): string {
-  return message.replace(/eyJ[\w-]*\.[\w-]+\.[\w-]+/g, '<token>');
-}
-
 function safeNormalize(url: string): string {
   try {
     return normalizeBaseUrl(url);
@@ -509,5 +531,5 @@ function view(record: JpdRecord, reversePairingUrls: Set<string>): JpdView {
 /** Formats the first error message of a peer's error body, for a status message. */
 function describeErrors(body: unknown): string {
   const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
-  return typeof first === 'string' ? `: ${first.slice(0, 200)}` : '';
+  return typeof first === 'string' ? `: ${sanitizePeerText(first)}` : '';
 }

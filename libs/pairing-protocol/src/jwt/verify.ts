@@ -159,5 +159,14 @@ function translateJoseError(error: unknown): ProtocolError {
   if (error instanceof errors.JOSEError) {
     return new InvalidTokenError('ERR_TOKEN_MALFORMED', 'The token is malformed.', error.code);
   }
+  // WebCrypto rejects key material it cannot import, such as an EC point off its curve.
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === 'DataError' || name === 'NotSupportedError') {
+    return new InvalidTokenError(
+      'ERR_TOKEN_SIGNATURE_INVALID',
+      'The key set holds a key that cannot be used.',
+      String(error),
+    );
+  }
   throw error;
 }

@@ -13,7 +13,7 @@ import { hashPassword, verifyPassword } from './passwords';
 
 /** Caller of a request: a local user, or a peer service holding a master token. */
 export type Principal =
-  | { kind: 'user'; username: string; scope: string }
+  | { kind: 'user'; username: string; scope: string; expiresAt?: Date }
   | { kind: 'service'; subject: string; scope: string; token: AuthenticatedToken };
 
 declare module 'express-serve-static-core' {
@@ -38,6 +38,7 @@ export async function createAuthenticator(options: {
     const [scheme, value = ''] = header.split(' ', 2);
     if (scheme.toLowerCase() === 'basic') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
+      if (decoded.includes('\u0000')) throw unauthorized('Bad credentials.');
       const separator = decoded.indexOf(':');
       const username = separator > 0 ? decoded.slice(0, separator) : '';
       const user = username ? await users.findOneBy({ username }) : null;
@@ -72,10 +73,11 @@ export async function createAuthenticator(options: {
         return {
           kind: 'user',
           username: token.claims.sub.split('/users/')[1] ?? token.claims.sub,
-          scope: token.claims.scp,
+          scope: token.record.scope,
+          expiresAt: token.record.expiresAt,
         };
       }
-      return { kind: 'service', subject: token.claims.sub, scope: token.claims.scp, token };
+      return { kind: 'service', subject: token.claims.sub, scope: token.record.scope, token };
     }
 
     throw unauthorized('Use HTTP Basic or a bearer token.');

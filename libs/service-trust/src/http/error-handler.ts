@@ -41,7 +41,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
 
     const correlationId = randomUUID();
     logger.error(
-      { err: error, correlationId, method: req.method, path: req.path },
+      { err: loggableError(error), correlationId, method: req.method, path: req.path },
       'request failed',
     );
     res
@@ -67,7 +67,23 @@ function describeBodyError(
         code: 'UNSUPPORTED_MEDIA_TYPE',
         message: 'The body encoding is not supported.',
       };
-    default:
+    default: {
+      // Other client errors of the body parser, such as a body that does not decompress.
+      const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+      if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+        return { status, code: 'INVALID_REQUEST', message: 'The request body could not be read.' };
+      }
       return undefined;
+    }
   }
+}
+
+/**
+ * Copies the parts of an error that are safe to log. A database error also carries its query
+ * parameters, which may include encrypted secrets, so they are left out.
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { type: error.name, message: error.message, code, stack: error.stack };
 }

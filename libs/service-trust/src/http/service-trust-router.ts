@@ -175,13 +175,17 @@ export function createServiceTrustRouter(options: {
 
   router.post('/tokens', auth.requireAdmin, async (req, res) => {
     const body = parseBody(req, createTokenSchema, { optional: true });
-    const username = req.principal?.kind === 'user' ? req.principal.username : 'admin';
+    const principal = req.principal;
+    const username = principal?.kind === 'user' ? principal.username : 'admin';
+    let expiresIn = body.expires_in ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+
+    // A token created with a token lives no longer than the token that created it.
+    if (principal?.kind === 'user' && principal.expiresAt) {
+      const remaining = Math.floor((principal.expiresAt.getTime() - Date.now()) / 1000);
+      expiresIn = Math.max(1, Math.min(expiresIn, remaining));
+    }
     res.json(
-      await tokens.issueAccessToken({
-        username,
-        scope: body.scope ?? ADMIN_SCOPE,
-        expiresIn: body.expires_in ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
-      }),
+      await tokens.issueAccessToken({ username, scope: body.scope ?? ADMIN_SCOPE, expiresIn }),
     );
   });
 

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 
 import { badRequest } from './http-error';
+import { containsNul } from './redact';
 
 /**
  * Parses the JSON body of `req` with `schema`. A missing body parses as `{}` only when
@@ -23,6 +24,9 @@ export function parseBody<Schema extends z.ZodType>(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('The request body must be a JSON object.');
   }
+
+  // PostgreSQL cannot store NUL in text, and no field of this API needs it.
+  if (containsNul(body)) throw badRequest('The request body contains a NUL character.');
 
   const result = schema.safeParse(body);
   if (!result.success) {

@@ -20,6 +20,7 @@ import { z } from 'zod';
 
 import { badRequest, conflict } from '../http/http-error';
 import { PeerRequestError, type PeerClient } from '../http/peer-client';
+import { redactTokens, sanitizePeerText } from '../http/redact';
 
 const publicKeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) });
 
@@ -123,13 +124,19 @@ export class PairingClient {
         'PAIRING_REJECTED',
       );
     }
-    await rejectAsBadRequestAsync(() =>
+    const master = await rejectAsBadRequestAsync(() =>
       verifier.verify(parsed.data.access_token, {
         typ: ACCESS_TOKEN_TYPE,
         schema: accessTokenClaimsSchema,
         now: this.options.clock(),
       }),
     );
+    if (master.claims.jti !== parsed.data.token_id) {
+      throw badRequest(
+        `The ${this.options.peerLabel} responded with a token_id that is not its master token's id.`,
+        'PAIRING_REJECTED',
+      );
+    }
     return { peerServiceId: claims.iss, masterToken: parsed.data, extension };
   }
 
@@ -177,7 +184,9 @@ async function rejectAsBadRequestAsync<T>(check: () => Promise<T>): Promise<T> {
 }
 
 function toBadRequest(error: unknown): unknown {
-  if (error instanceof UrlRejectedError) return badRequest(error.message, 'URL_REJECTED');
+  if (error instanceof UrlRejectedError) {
+    return badRequest(redactTokens(error.message), 'URL_REJECTED');
+  }
   if (error instanceof InvalidTokenError || isProtocolError(error)) {
     return badRequest(`The pairing token is unusable: ${error.message}`, 'INVALID_TOKEN');
   }
@@ -190,5 +199,5 @@ function toBadRequest(error: unknown): unknown {
 
 function describeErrors(body: unknown): string {
   const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
-  return typeof first === 'string' ? `: ${first.slice(0, 200)}` : '';
+  return typeof first === 'string' ? `: ${sanitizePeerText(first)}` : '';
 }

@@ -222,16 +222,21 @@ export class TokenService {
           .createQueryBuilder()
           .update(Entities.token)
           .set({ status: 'used', usedAt: now, pairingId })
-          .where('id = :id AND kind = :kind AND status = :status AND expires_at > :now', {
-            id: claims.jti,
-            kind: 'pairing',
-            status: 'active',
-            now,
-          })
+          // The stored use case must match the signed one too, as a second line of defence.
+          .where(
+            'id = :id AND kind = :kind AND use_case = :useCase AND status = :status AND expires_at > :now',
+            { id: claims.jti, kind: 'pairing', useCase, status: 'active', now },
+          )
           .execute();
         if (consumed.affected !== 1) throw new NotConsumed();
 
-        replaced = await this.revokeActivePairings(manager, useCase, request.base_url, now);
+        // Only the same peer's earlier pairing is replaced: a holder of another pairing token
+        // who claims the same base URL must not end that peer's trust.
+        replaced = await this.revokeActivePairings(
+          manager,
+          { useCase, peerBaseUrl: request.base_url, peerServiceId: request.service_id },
+          now,
+        );
         await manager.getRepository<TokenRecord>(Entities.token).insert(
           tokenRecord({
             id: masterTokenId,
@@ -258,7 +263,9 @@ export class TokenService {
         });
       });
     } catch (error) {
-      if (error instanceof NotConsumed) throw await this.explainNotConsumed(claims.jti, now);
+      if (error instanceof NotConsumed) {
+        throw await this.explainNotConsumed(claims.jti, useCase, now);
+      }
       throw error;
     }
 
@@ -288,7 +295,7 @@ export class TokenService {
   async revokePairing(useCase: string, baseUrl: string): Promise<boolean> {
     const now = this.now();
     const revoked = await this.options.dataSource.transaction((manager) =>
-      this.revokeActivePairings(manager, useCase, baseUrl, now),
+      this.revokeActivePairings(manager, { useCase, peerBaseUrl: baseUrl }, now),
     );
     this.options.states.forget(revoked);
     return revoked.length > 0;
@@ -335,12 +342,11 @@ export class TokenService {
   /** Revokes the active pairings with a peer and their master tokens; returns the token ids. */
   private async revokeActivePairings(
     manager: EntityManager,
-    useCase: string,
-    baseUrl: string,
+    peer: { useCase: string; peerBaseUrl: string; peerServiceId?: string },
     now: Date,
   ): Promise<string[]> {
     const pairings = manager.getRepository<PairingRecord>(Entities.pairing);
-    const active = await pairings.findBy({ useCase, peerBaseUrl: baseUrl, status: 'active' });
+    const active = await pairings.findBy({ ...peer, status: 'active' });
 
     for (const pairing of active) {
       await pairings.update({ id: pairing.id }, { status: 'revoked', revokedAt: now });
@@ -361,10 +367,10 @@ export class TokenService {
   }
 
   /** Finds out why a pairing token could not be consumed, recording a replay when it was used. */
-  private async explainNotConsumed(tokenId: string, now: Date): Promise<Error> {
+  private async explainNotConsumed(tokenId: string, useCase: string, now: Date): Promise<Error> {
     const record = await this.tokens.findOneBy({ id: tokenId });
 
-    if (!record || record.kind !== 'pairing') {
+    if (!record || record.kind !== 'pairing' || record.useCase !== useCase) {
       return new InvalidTokenError(
         'ERR_TOKEN_CLAIM_INVALID',
         'The token is not known to this service.',

@@ -8,11 +8,20 @@ import type { Logger } from '../logger';
 /** PostgreSQL channel on which every replica announces the ids of tokens it revoked. */
 export const REVOCATION_CHANNEL = 'service_trust_token_revoked';
 
+/** `application_name` of the listener's connection, so operators can find it in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = 'service-trust-revocations';
+
 /** Most token states kept in memory; the oldest entry is dropped past this. */
 const MAX_ENTRIES = 50_000;
 
 /** Delay before reconnecting a lost PostgreSQL listener. */
 const RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * Interval of the listener's health check. A connection that stalls without closing delivers no
+ * notification, so a check that gets no answer within the interval drops the cache.
+ */
+const HEALTH_CHECK_INTERVAL_MS = 2_000;
 
 /**
  * Keeps the state of active access tokens in memory, so that authenticating a request does not
@@ -26,6 +35,7 @@ export class TokenStateCache {
   private generation = 0;
   private listener?: Client;
   private reconnectTimer?: NodeJS.Timeout;
+  private healthTimer?: NodeJS.Timeout;
   private closed = false;
 
   /** Number of lookups that went to the database, for tests and metrics. */
@@ -86,12 +96,16 @@ export class TokenStateCache {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.healthTimer);
     await this.listener?.end().catch(() => undefined);
   }
 
   private async listen(): Promise<void> {
     const options = this.dataSource.options as { url?: string };
-    const client = new Client({ connectionString: options.url });
+    const client = new Client({
+      connectionString: options.url,
+      application_name: LISTENER_APPLICATION_NAME,
+    });
     client.on('notification', (message) => {
       if (message.channel === REVOCATION_CHANNEL && message.payload) this.forget([message.payload]);
     });
@@ -102,12 +116,30 @@ export class TokenStateCache {
     await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
     this.listener = client;
     this.listening = true;
+
+    clearInterval(this.healthTimer);
+    this.healthTimer = setInterval(() => this.checkHealth(client), HEALTH_CHECK_INTERVAL_MS);
+    this.healthTimer.unref();
+  }
+
+  private checkHealth(client: Client): void {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('the listener connection did not respond')),
+        HEALTH_CHECK_INTERVAL_MS / 2,
+      );
+    });
+    Promise.race([client.query('SELECT 1'), timeout])
+      .catch((error: Error) => this.lost(client, error))
+      .finally(() => clearTimeout(timer));
   }
 
   private lost(client: Client, error?: Error): void {
     if (this.listener !== client) return;
     this.listener = undefined;
     this.listening = false;
+    clearInterval(this.healthTimer);
     this.generation++;
     this.entries.clear();
     if (this.closed) return;

@@ -1,0 +1,28 @@
+/** Matches a compact JWS anywhere in a text. */
+const COMPACT_JWS = /eyJ[\w-]*\.[\w-]+\.[\w-]*/g;
+
+/** Replaces anything shaped like a token in `text`, such as a token pasted into a URL field. */
+export function redactTokens(text: string): string {
+  return text.replace(COMPACT_JWS, '<token>');
+}
+
+/**
+ * Cleans text that a peer sent before it goes into a status or error message: control characters
+ * are dropped, tokens redacted and the length limited.
+ */
+export function sanitizePeerText(text: string, maxLength = 200): string {
+  // eslint-disable-next-line no-control-regex
+  return redactTokens(
+    text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ''),
+  ).slice(0, maxLength);
+}
+
+/** Returns true when `value`, or any string inside it, contains a NUL character. */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  }
+  return false;
+}
