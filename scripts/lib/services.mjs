@@ -73,6 +73,8 @@ export function startAll({
     fs.mkdirSync(dataDir, { recursive: true });
 
     const childEnv = {
+      // A local platform listens on loopback only, unless HOST says otherwise.
+      HOST: '127.0.0.1',
       ...env,
       PORT: String(port),
       DATA_DIR: dataDir,

@@ -156,6 +156,7 @@ export async function startService(
           secretBox,
           peers,
           heartbeatPath: definition.peerTrust.heartbeatPath,
+          peerLabel: definition.peerTrust.peerLabel,
           self: { serviceId, baseUrl: config.BASE_URL },
           logger: serviceLogger,
           clock,

@@ -40,7 +40,12 @@ export const booleanText = z
 export function commonEnvSchema(defaultPort: number, service: string) {
   return z.object({
     /** TCP port to listen on. */
-    PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
+    PORT: z.coerce
+      .number({ error: 'must be a port number from 0 to 65535' })
+      .int('must be a port number from 0 to 65535')
+      .min(0, 'must be a port number from 0 to 65535')
+      .max(65535, 'must be a port number from 0 to 65535')
+      .default(defaultPort),
     /** Address to bind; 0.0.0.0 listens on every interface. */
     HOST: z.string().default('0.0.0.0'),
     /** Public URL that peers use to reach this service; defaults to http://localhost:PORT. */

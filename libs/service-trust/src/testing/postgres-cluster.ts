@@ -48,12 +48,24 @@ export async function startTestPostgres(): Promise<{ server?: TestPostgres; reas
   return { reasons };
 }
 
-async function startContainer(): Promise<TestPostgres> {
-  const { getContainerRuntimeClient } = await import('testcontainers');
-  await getContainerRuntimeClient();
+/**
+ * Test-only packages, imported by a computed name: Nx lists every package that a project imports
+ * in the package.json of a built app, and these must not become runtime dependencies.
+ */
+const TESTCONTAINERS = ['testcontainers', '@testcontainers/postgresql'] as const;
 
-  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer('postgres:15-alpine').start();
+async function startContainer(): Promise<TestPostgres> {
+  const runtime = (await import(TESTCONTAINERS[0])) as {
+    getContainerRuntimeClient(): Promise<unknown>;
+  };
+  await runtime.getContainerRuntimeClient();
+
+  const postgres = (await import(TESTCONTAINERS[1])) as {
+    PostgreSqlContainer: new (image: string) => {
+      start(): Promise<{ getConnectionUri(): string; stop(): Promise<unknown> }>;
+    };
+  };
+  const container = await new postgres.PostgreSqlContainer('postgres:15-alpine').start();
   const url = new URL(container.getConnectionUri());
   url.pathname = '/postgres';
   return {

@@ -59,6 +59,16 @@ export async function ensureAdminUser(options: {
         updatedAt: now,
       });
     options.logger.info({ username: ADMIN_USERNAME }, 'admin password set from ADMIN_PASSWORD');
+
+    // A password generated at an earlier start no longer works, so its file must not mislead.
+    const stale = path.join(options.dataDir, 'admin.password');
+    if (fs.existsSync(stale)) {
+      fs.rmSync(stale);
+      options.logger.info(
+        { file: path.resolve(stale) },
+        'removed the generated admin password file',
+      );
+    }
     return;
   }
   if (existing) return;

@@ -39,6 +39,8 @@ export class PeerTrust {
       /** Path on a peer that receives heartbeats, e.g. `/mc/api/v1/heartbeat`. */
       heartbeatPath: string;
       self: { serviceId: string; baseUrl: string };
+      /** Name of the peer in messages, e.g. `Mission Control`. */
+      peerLabel: string;
       logger: Logger;
       clock: Clock;
     },
@@ -161,7 +163,11 @@ export class PeerTrust {
         ok: response.status < 300,
         status: response.status,
       };
-      if (!result.ok) result.error = `The peer responded with HTTP ${response.status}.`;
+      if (response.status === 401 || response.status === 403) {
+        result.error = `${this.options.peerLabel} rejected the master token (HTTP ${response.status}); it revoked the trust.`;
+      } else if (!result.ok) {
+        result.error = `${this.options.peerLabel} responded with HTTP ${response.status}.`;
+      }
     } catch (error) {
       if (!(error instanceof PeerRequestError)) throw error;
       result = { peerBaseUrl: record.peerBaseUrl, ok: false, error: error.message };
