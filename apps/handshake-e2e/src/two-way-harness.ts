@@ -243,7 +243,7 @@ export async function probe(mc: TestService, id: string): Promise<string> {
 }
 
 /** Asks Mission Control to call the JPD's pairing URL again. */
-export function retryTwoWay(mc: TestService, id: string): Promise<JsonResponse<JpdView>> {
+export function retryTwoWay(mc: TestService, id: string): Promise<JsonResponse> {
   return requestJson(`${mc.url}${MC_API}/jpds/${id}/two_way`, {
     method: 'POST',
     authorization: mcAdmin,
