@@ -15,7 +15,7 @@ import {
 
 /** Admin password of every JPD that the harness starts. */
 export const JPD_ADMIN_PASSWORD = 'jpd-e2e-admin-password';
-/** Admin password of every Mission Control; it differs from the JPD's, so neither opens the other. */
+/** Admin password of every Mission Control, unlike the JPD's, so neither opens the other. */
 export const MC_ADMIN_PASSWORD = 'mc-e2e-admin-password';
 
 export const jpdAdmin = basicAuth('admin', JPD_ADMIN_PASSWORD);
@@ -35,7 +35,7 @@ export interface TestService {
   /** The service's configured BASE_URL, which its peers use and its tokens carry. */
   baseUrl: string;
   serviceId: string;
-  /** Milliseconds added to the service's clock; the tests change it while the service runs. */
+  /** Milliseconds added to the service's clock. Tests change it while the service runs. */
   clock: { offsetMs: number };
   logs: LogEntry[];
   /** Runs `action` once, synchronously, on the first log entry that matches `predicate`. */
@@ -178,6 +178,7 @@ export async function addJpdTwoWay(mc: TestService, jpd: TestService, name = 'tw
   const { pairing_token: token } = await generateJpdToken(jpd, { two_way: true });
   const added = await addJpd(mc, jpd, name, token);
   expect(added.status).toBe(201);
+  expectNoTokenText(added.body);
   return added.body as JpdView;
 }
 
@@ -186,6 +187,7 @@ export async function addJpdOneWay(mc: TestService, jpd: TestService, name = 'on
   const { pairing_token: token } = await generateJpdToken(jpd);
   const added = await addJpd(mc, jpd, name, token);
   expect(added.status).toBe(201);
+  expectNoTokenText(added.body);
   return added.body as JpdView;
 }
 
@@ -335,7 +337,7 @@ export function expectError(response: JsonResponse, status: number, code: string
   expect(response.body.errors[0].code).toBe(code);
 }
 
-/** Checks that a response body holds nothing shaped like a JWS, whose header starts `eyJ`. */
+/** Checks that a response body contains nothing shaped like a JWS, whose header starts `eyJ`. */
 export function expectNoTokenText(body: unknown): void {
   expect(JSON.stringify(body)).not.toContain('eyJ');
 }

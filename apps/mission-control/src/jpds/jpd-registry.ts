@@ -517,10 +517,7 @@ function view(record: JpdRecord, reversePairingUrls: Set<string>): JpdView {
       message: record.statusMessage,
       checked_at: record.statusCheckedAt?.toISOString(),
     },
-    trust:
-      record.twoWayStatus === 'ESTABLISHED' && reversePairingUrls.has(record.url)
-        ? 'TWO_WAY'
-        : 'ONE_WAY',
+    trust: reversePairingUrls.has(record.url) ? 'TWO_WAY' : 'ONE_WAY',
     two_way: { status: record.twoWayStatus, message: record.twoWayMessage ?? undefined },
     last_heartbeat_at: record.lastHeartbeatAt?.toISOString(),
     created_at: record.createdAt.toISOString(),
