@@ -73,7 +73,7 @@ export function startAll({
     fs.mkdirSync(dataDir, { recursive: true });
 
     const childEnv = {
-      // A local platform listens on loopback only, unless HOST says otherwise.
+      // A local platform listens on loopback only, unless HOST is set.
       HOST: '127.0.0.1',
       ...env,
       PORT: String(port),

@@ -53,7 +53,7 @@ export function normalizeBaseUrl(value: string, label = 'URL'): string {
   return normalized;
 }
 
-/** Longest base URL accepted, after normalization. */
+/** Maximum length of a base URL, after normalization. */
 export const MAX_URL_LENGTH = 2048;
 
 /**

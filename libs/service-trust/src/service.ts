@@ -59,7 +59,7 @@ export interface ServiceDefinition {
   version: string;
   entities?: (dialect: Dialect) => EntitySchema<any>[];
   migrations?: Array<new () => MigrationInterface>;
-  /** Accepting peers' pairing tokens for two-way trust; without it the pairing URL answers 404. */
+  /** Settings for accepting peers' pairing tokens (two-way trust). Without them the pairing URL returns 404. */
   peerTrust?: {
     /** Use case of the peer's pairing tokens, e.g. `jpd` for Mission Control's. */
     useCase: UseCase;
@@ -97,7 +97,7 @@ export async function startService(
     overrides.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const clock = overrides.clock ?? (() => new Date());
 
-  // The data folder holds the SQLite file and generated secrets, so only this user may read it.
+  // The data folder contains the SQLite file and generated secrets, so only this user may read it.
   fs.mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
 
   const dataSource = await openDataSource({

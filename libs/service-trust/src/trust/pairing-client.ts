@@ -28,7 +28,7 @@ const publicKeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.strin
 export interface PairingResult {
   peerServiceId: string;
   masterToken: ExchangeResponse;
-  /** The token's `ext` claim, whose `pairing_url` asks for two-way trust. */
+  /** The token's `ext` claim; a `pairing_url` in it requests two-way trust. */
   extension: PairingExtension;
 }
 

@@ -173,11 +173,14 @@ export class PeerTrust {
       result = { peerBaseUrl: record.peerBaseUrl, ok: false, error: error.message };
     }
 
-    const unauthorized = result.status === 401 || result.status === 403;
+    // A 401 or 403 means the peer revoked the token; other failures leave its status alone.
+    let nextStatus = record.status;
+    if (result.status === 401 || result.status === 403) nextStatus = 'unauthorized';
+    else if (result.ok) nextStatus = 'active';
     await this.credentials.update(
       { id: record.id },
       {
-        status: unauthorized ? 'unauthorized' : result.ok ? 'active' : record.status,
+        status: nextStatus,
         lastHeartbeatAt: result.ok ? now : record.lastHeartbeatAt,
         lastError: result.ok ? null : (result.error ?? null),
         updatedAt: now,

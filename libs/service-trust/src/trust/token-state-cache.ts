@@ -19,7 +19,7 @@ const RECONNECT_DELAY_MS = 1_000;
 
 /**
  * Interval of the listener's health check. A connection that stalls without closing delivers no
- * notification, so a check that gets no answer within the interval drops the cache.
+ * notification, so a check without a response within the interval drops the cache.
  */
 const HEALTH_CHECK_INTERVAL_MS = 2_000;
 
