@@ -4,9 +4,7 @@ import {
   conflict,
   forbidden,
   notFound,
-  PeerRequestError,
   redactTokens,
-  sanitizePeerText,
   Entities,
   type Logger,
   type PairingClient,
@@ -18,15 +16,18 @@ import {
 } from '@service-trust/server';
 import type { DataSource, Repository } from 'typeorm';
 
+import { checkJpdStatus, masterTokenContext, sendTwoWayCallback } from './jpd-calls';
 import {
   JPD_ENTITY,
-  type TwoWayStatus,
   jpdId,
   seqOf,
   type JpdLocation,
   type JpdRecord,
   type JpdStatusCode,
 } from './jpd-record';
+import { jpdView, type JpdView } from './jpd-view';
+
+export type { JpdView } from './jpd-view';
 
 /** `masterTokenId` of a row whose pairing is still running. */
 const PAIRING_IN_PROGRESS = '';
@@ -36,26 +37,6 @@ const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 
 /** Lifetime of the pairing token sent to a JPD's pairing URL, which exchanges it at once. */
 const TWO_WAY_TOKEN_TTL_SECONDS = 60;
-
-/** Path of a JPD's identity endpoint, which accepts the master token; used as the probe. */
-export const JPD_INFO_PATH = '/access/api/v1/system/info';
-
-/** A JPD as the REST API returns it: never with its token. */
-export interface JpdView {
-  id: string;
-  name: string;
-  url: string;
-  service_id: string;
-  location: JpdLocation;
-  tags: string[];
-  status: { code: JpdStatusCode; message: string; checked_at?: string };
-  /** `TWO_WAY` when the JPD also holds a live master token for Mission Control. */
-  trust: 'ONE_WAY' | 'TWO_WAY';
-  two_way: { status: TwoWayStatus; message?: string };
-  last_heartbeat_at?: string;
-  created_at: string;
-  updated_at: string;
-}
 
 /** Filters of the JPD list; each is optional. */
 export interface JpdFilter {
@@ -282,7 +263,7 @@ export class JpdRegistry {
     const records = await this.paired();
     const reverse = await this.reversePairingUrls();
     return records
-      .map((record) => view(record, reverse))
+      .map((record) => jpdView(record, reverse))
       .filter(
         (jpd) =>
           (filter.name === undefined || jpd.name === filter.name) &&
@@ -305,24 +286,12 @@ export class JpdRegistry {
       expiresIn: TWO_WAY_TOKEN_TTL_SECONDS,
     });
 
-    let status: TwoWayStatus = 'FAILED';
-    let message: string;
-    try {
-      const response = await this.options.peers.request(record.pairingUrl!, {
-        method: 'PUT',
-        bearer: this.masterToken(record),
-        json: { pairing_token: issued.pairing_token },
-      });
-      if (response.status >= 200 && response.status < 300) {
-        status = 'ESTABLISHED';
-        message = 'Two-way trust established.';
-      } else {
-        message = `The JPD rejected the callback (HTTP ${response.status}${describeErrors(response.body)}).`;
-      }
-    } catch (error) {
-      if (!(error instanceof PeerRequestError)) throw error;
-      message = `The callback to the JPD failed: ${error.message}`;
-    }
+    const { status, message } = await sendTwoWayCallback({
+      peers: this.options.peers,
+      masterToken: this.masterToken(record),
+      pairingUrl: record.pairingUrl!,
+      pairingToken: issued.pairing_token,
+    });
 
     if (status === 'FAILED') {
       // The JPD did not take the token; revoking it leaves nothing usable behind. A token that
@@ -340,7 +309,7 @@ export class JpdRegistry {
 
   /** Returns a JPD as the API shows it. */
   private async present(record: JpdRecord): Promise<JpdView> {
-    return view(record, await this.reversePairingUrls());
+    return jpdView(record, await this.reversePairingUrls());
   }
 
   /** Base URLs of the JPDs that hold an active master token issued by Mission Control. */
@@ -371,7 +340,11 @@ export class JpdRegistry {
   }
 
   private async probeRecord(record: JpdRecord): Promise<JpdRecord> {
-    const { code, message } = await this.checkStatus(record);
+    const { code, message } = await checkJpdStatus({
+      peers: this.options.peers,
+      secretBox: this.options.secretBox,
+      record,
+    });
     const checkedAt = new Date();
     if (code !== record.statusCode) {
       this.options.logger.info(
@@ -390,44 +363,6 @@ export class JpdRegistry {
       statusMessage: message.slice(0, 500),
       statusCheckedAt: checkedAt,
     };
-  }
-
-  private async checkStatus(record: JpdRecord): Promise<{ code: JpdStatusCode; message: string }> {
-    let masterToken: string;
-    try {
-      masterToken = this.options.secretBox.open(
-        record.encryptedMasterToken,
-        masterTokenContext(record.url),
-      );
-    } catch {
-      return {
-        code: 'UNAUTHORIZED',
-        message: 'The stored master token cannot be decrypted with the configured key.',
-      };
-    }
-
-    try {
-      const response = await this.options.peers.request(`${record.url}${JPD_INFO_PATH}`, {
-        bearer: masterToken,
-      });
-      if (response.status === 200) {
-        const version = (response.body as { version?: unknown } | undefined)?.version;
-        return {
-          code: 'ONLINE',
-          message: `The JPD is online${typeof version === 'string' ? ` (version ${sanitizePeerText(version, 64)})` : ''}.`,
-        };
-      }
-      if (response.status === 401 || response.status === 403) {
-        return {
-          code: 'UNAUTHORIZED',
-          message: `The JPD rejected the master token (HTTP ${response.status}); trust was revoked.`,
-        };
-      }
-      return { code: 'OFFLINE', message: `The JPD responded with HTTP ${response.status}.` };
-    } catch (error) {
-      if (error instanceof PeerRequestError) return { code: 'OFFLINE', message: error.message };
-      throw error;
-    }
   }
 
   private async find(id: string): Promise<JpdRecord> {
@@ -475,10 +410,6 @@ export class JpdRegistry {
   }
 }
 
-function masterTokenContext(url: string): string {
-  return `jpd-master-token:${url}`;
-}
-
 function normalizeUrl(url: string): string {
   try {
     return normalizeBaseUrl(url, 'JPD URL');
@@ -502,31 +433,4 @@ function isUniqueViolation(error: unknown): boolean {
     (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ??
     (error as { code?: unknown }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function view(record: JpdRecord, reversePairingUrls: Set<string>): JpdView {
-  return {
-    id: jpdId(record),
-    name: record.name,
-    url: record.url,
-    service_id: record.serviceId,
-    location: JSON.parse(record.location) as JpdLocation,
-    tags: JSON.parse(record.tags) as string[],
-    status: {
-      code: record.statusCode,
-      message: record.statusMessage,
-      checked_at: record.statusCheckedAt?.toISOString(),
-    },
-    trust: reversePairingUrls.has(record.url) ? 'TWO_WAY' : 'ONE_WAY',
-    two_way: { status: record.twoWayStatus, message: record.twoWayMessage ?? undefined },
-    last_heartbeat_at: record.lastHeartbeatAt?.toISOString(),
-    created_at: record.createdAt.toISOString(),
-    updated_at: record.updatedAt.toISOString(),
-  };
-}
-
-/** Formats the first error message of a peer's error body, for a status message. */
-function describeErrors(body: unknown): string {
-  const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
-  return typeof first === 'string' ? `: ${sanitizePeerText(first)}` : '';
 }
