@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@service-trust/server';
+import { repeatEvery, type ServiceDefinition } from '@service-trust/server';
 
 import type { AccessConfig } from './config';
 
@@ -26,20 +26,12 @@ export function accessService(config: AccessConfig): ServiceDefinition {
     background(context) {
       const peerTrust = context.peerTrust;
       if (config.HEARTBEAT_INTERVAL_SECONDS === 0 || !peerTrust) return () => undefined;
-
-      let running = false;
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        peerTrust
-          .sendHeartbeats()
-          .catch((error: unknown) => context.logger.error({ err: error }, 'heartbeats failed'))
-          .finally(() => {
-            running = false;
-          });
-      }, config.HEARTBEAT_INTERVAL_SECONDS * 1000);
-      timer.unref();
-      return () => clearInterval(timer);
+      return repeatEvery(
+        config.HEARTBEAT_INTERVAL_SECONDS,
+        () => peerTrust.sendHeartbeats(),
+        context.logger,
+        'heartbeats',
+      );
     },
   };
 }

@@ -1,23 +1,5 @@
-import { ConfigError } from '@service-trust/server';
+import { runMain } from '@service-trust/server';
 
 import { startAccessService } from './index';
 
-async function main(): Promise<void> {
-  const service = await startAccessService();
-
-  const stop = (signal: string) => {
-    service.context.logger.info({ signal }, 'stopping');
-    service.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error('jpd-access failed to start:', error);
-  process.exit(1);
-});
+runMain('jpd-access', () => startAccessService());

@@ -1,4 +1,4 @@
-import { PairingClient, type ServiceDefinition } from '@service-trust/server';
+import { PairingClient, repeatEvery, type ServiceDefinition } from '@service-trust/server';
 
 import type { MissionControlConfig } from './config';
 import { CreateJpdsTable1764806500000 } from './jpds/1764806500000-create-jpds-table';
@@ -52,22 +52,14 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
       return createJpdRouter({ registry, auth: context.auth });
     },
     background(context) {
-      if (config.PROBE_INTERVAL_SECONDS === 0 || !registry) return () => undefined;
-
       const active = registry;
-      let running = false;
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        active
-          .probeAll()
-          .catch((error: unknown) => context.logger.error({ err: error }, 'periodic probe failed'))
-          .finally(() => {
-            running = false;
-          });
-      }, config.PROBE_INTERVAL_SECONDS * 1000);
-      timer.unref();
-      return () => clearInterval(timer);
+      if (config.PROBE_INTERVAL_SECONDS === 0 || !active) return () => undefined;
+      return repeatEvery(
+        config.PROBE_INTERVAL_SECONDS,
+        () => active.probeAll(),
+        context.logger,
+        'periodic probe',
+      );
     },
   };
 }

@@ -19,3 +19,4 @@ export * from './trust/token-state-cache';
 export * from './trust/pairing-client';
 export * from './trust/peer-trust';
 export * from './http/redact';
+export * from './run';

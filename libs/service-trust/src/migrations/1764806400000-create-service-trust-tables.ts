@@ -1,24 +1,16 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
-import { timestampType, type Dialect } from '../db/dialect';
+import { timestampColumn, varcharColumn } from '../db/columns';
+import type { Dialect } from '../db/dialect';
 
 /** Creates the tables that every service uses: identity, keys, users, tokens, pairings, audit. */
 export class CreateServiceTrustTables1764806400000 implements MigrationInterface {
   name = 'CreateServiceTrustTables1764806400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const timestamp = timestampType(queryRunner.connection.options.type as Dialect);
-    const text = (name: string, length: number, nullable = false) => ({
-      name,
-      type: 'varchar',
-      length: String(length),
-      isNullable: nullable,
-    });
-    const time = (name: string, nullable = false) => ({
-      name,
-      type: timestamp,
-      isNullable: nullable,
-    });
+    const dialect = queryRunner.connection.options.type as Dialect;
+    const text = varcharColumn;
+    const time = (name: string, nullable = false) => timestampColumn(dialect, name, nullable);
 
     await queryRunner.createTable(
       new Table({
