@@ -203,6 +203,29 @@ describe.each(testDialects())('two-way trust on %s', (dialect) => {
     });
   });
 
+  describe('reverse pairing without a pairing', () => {
+    it('lists a pasted token from an unpaired Mission Control', async () => {
+      const { jpd, mc } = await startPair();
+      const issued = await generateMcToken(mc);
+
+      expect((await putPeerToken(jpd, issued.pairing_token, jpdAdmin)).status).toBe(200);
+
+      const response = await requestJson(`${jpd.url}${JPD_API}/service_trust/pairings`, {
+        authorization: jpdAdmin,
+      });
+      expect(response.status).toBe(200);
+      expectNoTokenText(response.body);
+      expect(response.body.pairings).toEqual([]);
+      expect(response.body.reverse_only).toEqual([
+        expect.objectContaining({
+          service_id: mc.serviceId,
+          base_url: mc.baseUrl,
+          status: 'active',
+        }),
+      ]);
+    });
+  });
+
   describe('callbacks from strangers', () => {
     it('rejects a callback without a JPD credential', async () => {
       const { jpd, mc } = await startPair();

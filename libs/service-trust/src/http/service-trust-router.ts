@@ -146,6 +146,7 @@ export function createServiceTrustRouter(options: {
   router.get('/service_trust/pairings', auth.requireAdmin, async (_req, res) => {
     const pairings = await tokens.listPairings();
     const credentials = (await peerTrust?.list()) ?? [];
+    const pairedUrls = new Set(pairings.map((pairing) => pairing.peerBaseUrl));
     res.json({
       pairings: pairings.map((pairing) =>
         pairingView(
@@ -153,6 +154,14 @@ export function createServiceTrustRouter(options: {
           credentials.find((credential) => credential.peerBaseUrl === pairing.peerBaseUrl),
         ),
       ),
+      // Master tokens that an administrator accepted from peers this service never paired with.
+      reverse_only: credentials
+        .filter((credential) => !pairedUrls.has(credential.peerBaseUrl))
+        .map((credential) => ({
+          service_id: credential.peerServiceId,
+          base_url: credential.peerBaseUrl,
+          ...credentialView(credential),
+        })),
     });
   });
 
@@ -234,12 +243,15 @@ function pairingView(pairing: PairingRecord, credential?: PeerCredentialRecord) 
     master_token_id: pairing.masterTokenId,
     created_at: pairing.createdAt.toISOString(),
     revoked_at: pairing.revokedAt?.toISOString(),
-    reverse: credential && {
-      service_id: credential.peerServiceId,
-      status: credential.status,
-      token_id: credential.tokenId,
-      last_heartbeat_at: credential.lastHeartbeatAt?.toISOString(),
-      last_error: credential.lastError ?? undefined,
-    },
+    reverse: credential && { service_id: credential.peerServiceId, ...credentialView(credential) },
+  };
+}
+
+function credentialView(credential: PeerCredentialRecord) {
+  return {
+    status: credential.status,
+    token_id: credential.tokenId,
+    last_heartbeat_at: credential.lastHeartbeatAt?.toISOString(),
+    last_error: credential.lastError ?? undefined,
   };
 }
