@@ -96,6 +96,7 @@ process.once('SIGINT', async () => {
 });
 
 try {
+  console.log(`\n0. Check Mission Control for JPDs at ${jpd} left by an earlier demo run`);
   const existing = await call(
     'list',
     'GET',
