@@ -15,7 +15,7 @@ export interface JpdView {
   location: JpdLocation;
   tags: string[];
   status: { code: JpdStatusCode; message: string; checked_at?: string };
-  /** `TWO_WAY` when the JPD also holds a live master token for Mission Control. */
+  /** `TWO_WAY` when the JPD also has a live master token for Mission Control. */
   trust: 'ONE_WAY' | 'TWO_WAY';
   two_way: { status: TwoWayStatus; message?: string };
   last_heartbeat_at?: string;
