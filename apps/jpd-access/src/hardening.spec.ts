@@ -133,3 +133,50 @@ describe.each(testDialects())('hostile input on %s', (dialect) => {
     expect(fs.statSync(access.dataDir).mode & 0o777).toBe(0o700);
   });
 });
+
+describe.each(testDialects())('rate limits on %s', (dialect) => {
+  let access: AccessInstance;
+
+  beforeAll(async () => {
+    access = await startAccess({
+      dialect,
+      env: { EXCHANGE_RATE_LIMIT_PER_MINUTE: '3', LOGIN_FAILURE_LIMIT_PER_MINUTE: '2' },
+    });
+  });
+
+  afterAll(async () => {
+    await access?.dispose();
+  });
+
+  it('answers 429 past the exchange limit', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      statuses.push((await exchange(access, 'not-a-token')).status);
+    }
+
+    const limited = await exchange(access, 'not-a-token');
+
+    expect(statuses).toEqual([401, 401, 401]);
+    expectError(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+  });
+
+  it('refuses logins after repeated failures, before checking the password', async () => {
+    const wrong = `Basic ${Buffer.from('admin:wrong-password').toString('base64')}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expectError(
+        await requestJson(access.url('/service_trust/pairings'), { authorization: wrong }),
+        401,
+        'UNAUTHORIZED',
+      );
+    }
+
+    const limited = await requestJson(access.url('/service_trust/pairings'), {
+      authorization: access.admin,
+    });
+
+    expectError(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});

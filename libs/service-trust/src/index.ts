@@ -20,3 +20,4 @@ export * from './trust/pairing-client';
 export * from './trust/peer-trust';
 export * from './http/redact';
 export * from './run';
+export * from './http/rate-limiter';

@@ -24,6 +24,7 @@ import { KeyStore } from './trust/key-store';
 import { TokenService, type Clock } from './trust/token-service';
 import { TokenStateCache } from './trust/token-state-cache';
 import { PeerClient } from './http/peer-client';
+import { RateLimiter } from './http/rate-limiter';
 import { PairingClient } from './trust/pairing-client';
 import { PeerTrust } from './trust/peer-trust';
 
@@ -144,7 +145,15 @@ export async function startService(
       logger: serviceLogger,
       clock,
     });
-    const auth = await createAuthenticator({ dataSource, tokens, logger: serviceLogger });
+    const auth = await createAuthenticator({
+      dataSource,
+      tokens,
+      logger: serviceLogger,
+      loginFailures: new RateLimiter({
+        limit: config.LOGIN_FAILURE_LIMIT_PER_MINUTE,
+        windowMs: 60_000,
+      }),
+    });
     const peers = new PeerClient({
       timeoutMs: config.PEER_TIMEOUT_MS,
       maxResponseBytes: config.PEER_MAX_RESPONSE_BYTES,
@@ -261,6 +270,10 @@ function createApp(definition: ServiceDefinition, context: ServiceContext): expr
       keys: context.keys,
       auth: context.auth,
       peerTrust: context.peerTrust,
+      exchangeLimiter: new RateLimiter({
+        limit: context.config.EXCHANGE_RATE_LIMIT_PER_MINUTE,
+        windowMs: 60_000,
+      }),
     }),
   );
   if (definition.routes) api.use(definition.routes(context));

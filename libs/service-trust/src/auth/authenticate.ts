@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { Entities } from '../entities/schemas';
 import type { UserRecord } from '../entities/records';
 import { forbidden, unauthorized } from '../http/http-error';
+import { clientAddress, tooManyRequests, type RateLimiter } from '../http/rate-limiter';
 import type { Logger } from '../logger';
 import type { AuthenticatedToken, TokenService } from '../trust/token-service';
 import { hashPassword, verifyPassword } from './passwords';
@@ -27,6 +28,8 @@ export async function createAuthenticator(options: {
   dataSource: DataSource;
   tokens: TokenService;
   logger: Logger;
+  /** Counts failed Basic logins per client; over the limit, logins get 429 before any hashing. */
+  loginFailures: RateLimiter;
 }) {
   const DUMMY_HASH = await hashPassword(randomBytes(16).toString('hex'));
   const users = options.dataSource.getRepository<UserRecord>(Entities.user);
@@ -37,6 +40,10 @@ export async function createAuthenticator(options: {
 
     const [scheme, value = ''] = header.split(' ', 2);
     if (scheme.toLowerCase() === 'basic') {
+      const client = clientAddress(req);
+      const wait = options.loginFailures.retryAfter(client);
+      if (wait > 0) throw tooManyRequests(wait);
+
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       if (decoded.includes('\u0000')) throw unauthorized('Bad credentials.');
       const separator = decoded.indexOf(':');
@@ -50,6 +57,7 @@ export async function createAuthenticator(options: {
         user?.passwordHash ?? DUMMY_HASH,
       );
       if (!user || !matches) {
+        options.loginFailures.record(client);
         // Only a known username is logged: an unknown one may be a password typed in the wrong field.
         options.logger.info({ username: user?.username }, 'basic authentication failed');
         throw unauthorized('Bad credentials.');

@@ -75,6 +75,10 @@ export function commonEnvSchema(defaultPort: number, service: string) {
       .default('info'),
     /** Allows peers on link-local and cloud metadata addresses. */
     ALLOW_LINK_LOCAL_PEERS: booleanText.default(false),
+    /** Exchanges accepted per client address and minute. */
+    EXCHANGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** Failed Basic logins per client address and minute before logins are refused with 429. */
+    LOGIN_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
     /** Time allowed for one call to a peer service, in milliseconds. */
     PEER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
     /** Largest response body accepted from a peer service, in bytes. */

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { Authenticator } from '../auth/authenticate';
 import type { PairingRecord, PeerCredentialRecord, TokenRecord } from '../entities/records';
 import type { PeerTrust } from '../trust/peer-trust';
+import { rateLimit, type RateLimiter } from './rate-limiter';
 import type { KeyStore } from '../trust/key-store';
 import type { TokenService } from '../trust/token-service';
 import { badRequest, notFound, unauthorized } from './http-error';
@@ -51,6 +52,8 @@ export function createServiceTrustRouter(options: {
   keys: KeyStore;
   auth: Authenticator;
   peerTrust?: PeerTrust;
+  /** Limits exchanges per client address. */
+  exchangeLimiter: RateLimiter;
 }): Router {
   const { tokens, auth, peerTrust } = options;
   const router = express.Router();
@@ -84,7 +87,7 @@ export function createServiceTrustRouter(options: {
     );
   });
 
-  router.post('/service_trust/exchange', async (req, res) => {
+  router.post('/service_trust/exchange', rateLimit(options.exchangeLimiter), async (req, res) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer ([^\s]+)$/i.exec(header);
     if (!match)
