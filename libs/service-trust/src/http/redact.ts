@@ -11,7 +11,6 @@ export function redactTokens(text: string): string {
  * are dropped, tokens redacted and the length limited.
  */
 export function sanitizePeerText(text: string, maxLength = 200): string {
-  // eslint-disable-next-line no-control-regex
   return redactTokens(
     text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ''),
   ).slice(0, maxLength);

@@ -2,7 +2,6 @@ import { POSTGRES_ADMIN_URL_VARIABLE } from './databases';
 import { startTestPostgres, type TestPostgres } from './postgres-cluster';
 
 declare global {
-  // eslint-disable-next-line no-var
   var serviceTrustTestPostgres: TestPostgres | undefined;
 }
 
