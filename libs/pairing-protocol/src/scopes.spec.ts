@@ -73,6 +73,8 @@ describe('hasScope', () => {
 
   it('rejects any scope in an empty string', () => {
     expect(hasScope('', 'system:info:r')).toBe(false);
+    expect(hasScope('', '')).toBe(false);
+    expect(hasScope('a  b', '')).toBe(false);
   });
 });
 

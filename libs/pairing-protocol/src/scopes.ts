@@ -30,7 +30,7 @@ export const MASTER_TOKEN_SCOPES: Record<UseCase, string> = {
 /** Scope of an administrator's access token. */
 export const ADMIN_SCOPE = 'applied-permissions/admin';
 
-/** Returns true when the space-separated `scope` contains `wanted`. */
-export function hasScope(scope: string, wanted: string): boolean {
-  return scope.split(' ').includes(wanted);
+/** Returns true when the space-separated `scope` contains `expected`, which must not be empty. */
+export function hasScope(scope: string, expected: string): boolean {
+  return expected.length > 0 && scope.split(' ').includes(expected);
 }
