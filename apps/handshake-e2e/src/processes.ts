@@ -14,7 +14,7 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `dist/apps/<app>/main.js` with `env` and waits until its ping answers. */
+/** Starts `dist/apps/<app>/main.js` with `env` and waits until its ping responds. */
 export async function startBuiltService(
   app: 'jpd-access' | 'mission-control',
   env: Record<string, string>,

@@ -190,7 +190,7 @@ describe.each(testDialects())('two-way trust on %s', (dialect) => {
       expectError(replayed, 409, 'TOKEN_ALREADY_USED');
     });
 
-    // TWO_WAY means that the JPD holds a live master token for Mission Control, however it got it.
+    // TWO_WAY means that the JPD has a live master token for Mission Control, however it got it.
     it('shows TWO_WAY at Mission Control after a pasted token', async () => {
       const { jpd, mc } = await startPair();
       const added = await addJpdOneWay(mc, jpd);

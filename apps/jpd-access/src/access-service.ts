@@ -7,7 +7,7 @@ export const VERSION = '0.1.0';
 
 /**
  * The Access service of a JPD: it issues pairing tokens for Mission Control and exchanges them
- * for master tokens. When Mission Control calls back at the pairing URL, the JPD also holds a
+ * for master tokens. When Mission Control calls back at the pairing URL, the JPD also gets a
  * master token for Mission Control and sends it heartbeats with it.
  */
 export function accessService(config: AccessConfig): ServiceDefinition {

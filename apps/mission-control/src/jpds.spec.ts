@@ -355,7 +355,7 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
     // If both adds exchanged a token, the JPD's second exchange would revoke the first master
     // token, which Mission Control would then keep.
     it('keeps a valid master token when two adds of one JPD race', async () => {
-      // The proxy delays the first exchange response until the JPD has also answered the second
+      // The proxy delays the first exchange response until the JPD has also responded to the second
       // exchange, and delays the second until the first add has stored its row and probes the JPD.
       const proxy = await GatedProxy.start();
       proxies.push(proxy);

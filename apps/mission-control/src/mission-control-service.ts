@@ -15,7 +15,7 @@ const JPD_JWKS_PATH = '/access/api/v1/keys/jwks';
 
 /**
  * Mission Control: it consumes JPD pairing tokens, keeps each JPD's master token encrypted, and
- * probes each JPD's status with it. When a JPD asks for two-way trust, Mission Control sends it
+ * probes each JPD's status with it. When a JPD requests two-way trust, Mission Control sends it
  * a pairing token of its own and receives the JPD's heartbeats.
  */
 export function missionControlService(config: MissionControlConfig): ServiceDefinition {

@@ -129,8 +129,8 @@ export function assertAllowedHost(url: string, options: UrlPolicyOptions = {}): 
 
 /**
  * Checks the URLs of a pairing token against the base URL an administrator entered, which is the
- * root of trust: `base_url` must equal it, `exchange_url` and `pairing_url` must share its
- * origin, and no URL may point at a link-local or metadata address.
+ * root of trust. The token's `base_url` must equal it, `exchange_url` and `pairing_url` must
+ * share its origin, and no URL may point at a link-local or metadata address.
  *
  * @throws {UrlRejectedError} naming the URL that broke the policy.
  * @example

@@ -164,6 +164,7 @@ export async function startService(
           dataSource,
           secretBox,
           peers,
+          tokens,
           heartbeatPath: definition.peerTrust.heartbeatPath,
           peerLabel: definition.peerTrust.peerLabel,
           self: { serviceId, baseUrl: config.BASE_URL },
@@ -236,8 +237,11 @@ function createApp(definition: ServiceDefinition, context: ServiceContext): expr
     pinoHttp({
       logger: context.logger,
       genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        const requested = req.headers['x-request-id'];
+        const id =
+          typeof requested === 'string' && /^[\w.-]{1,64}$/.test(requested)
+            ? requested
+            : randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
       },

@@ -1,4 +1,5 @@
 import {
+  describePeerErrors,
   PeerRequestError,
   sanitizePeerText,
   type PeerClient,
@@ -78,17 +79,11 @@ export async function sendTwoWayCallback(options: {
       status = 'ESTABLISHED';
       message = 'Two-way trust established.';
     } else {
-      message = `The JPD rejected the callback (HTTP ${response.status}${describeErrors(response.body)}).`;
+      message = `The JPD rejected the callback (HTTP ${response.status}${describePeerErrors(response.body)}).`;
     }
   } catch (error) {
     if (!(error instanceof PeerRequestError)) throw error;
     message = `The callback to the JPD failed: ${error.message}`;
   }
   return { status, message };
-}
-
-/** Formats the first error message of a peer's error body, for a status message. */
-function describeErrors(body: unknown): string {
-  const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
-  return typeof first === 'string' ? `: ${sanitizePeerText(first)}` : '';
 }

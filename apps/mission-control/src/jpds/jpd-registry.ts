@@ -168,8 +168,8 @@ export class JpdRegistry {
     }
 
     if (changes.token !== undefined) {
-      // NOTE: two concurrent re-pairs of the same JPD to the same URL both exchange a token, and
-      // the JPD keeps only the later master token; the one stored here may be the earlier.
+      // NOTE: two concurrent re-pairs of the same JPD to the same URL both exchange a token. The
+      // JPD keeps only the later master token, so the one stored here may be the revoked one.
       let result;
       try {
         result = await this.options.pairing.pair(url, changes.token);
@@ -227,19 +227,15 @@ export class JpdRegistry {
   }
 
   /**
-   * Records a heartbeat from the JPD that holds `masterToken`, a token that Mission Control issued
+   * Records a heartbeat from the JPD that presented `masterToken`, a token that Mission Control issued
    * in the reverse direction of two-way trust.
    *
    * @throws {HttpError} 403 when the token belongs to no active pairing, 404 when that pairing's
    *   JPD is not registered here.
    */
   async recordHeartbeat(masterToken: TokenRecord): Promise<void> {
-    const pairing = masterToken.pairingId
-      ? await this.options.dataSource
-          .getRepository<PairingRecord>(Entities.pairing)
-          .findOneBy({ id: masterToken.pairingId, status: 'active' })
-      : null;
-    if (!pairing || masterToken.kind !== 'master') {
+    const pairing = await this.options.tokens.activePairingOf(masterToken);
+    if (!pairing) {
       throw forbidden('The caller has no active pairing with Mission Control.');
     }
 

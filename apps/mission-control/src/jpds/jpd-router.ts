@@ -1,10 +1,10 @@
 import express, { type Router } from 'express';
-import type { Request } from 'express';
 import {
   badRequest,
   describeIssues,
   forbidden,
   parseBody,
+  usernameOf,
   type Authenticator,
 } from '@service-trust/server';
 import { z } from 'zod';
@@ -41,11 +41,6 @@ const listQuerySchema = z.strictObject({
   tag: z.string().optional(),
   status: z.enum(['ONLINE', 'OFFLINE', 'UNAUTHORIZED']).optional(),
 });
-
-/** Returns the name of the user who made an admin request. */
-function usernameOf(req: Request): string {
-  return req.principal?.kind === 'user' ? req.principal.username : 'admin';
-}
 
 /**
  * Routes of the JPD registry, under `/mc/api/v1`. Every `/jpds` route requires an administrator;

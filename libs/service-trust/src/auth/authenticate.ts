@@ -23,6 +23,11 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Returns the name of the user behind an admin request; a peer service acts as `admin`. */
+export function usernameOf(req: Request): string {
+  return req.principal?.kind === 'user' ? req.principal.username : 'admin';
+}
+
 /** Reads the credentials of a request: HTTP Basic or a bearer access token. */
 export async function createAuthenticator(options: {
   dataSource: DataSource;

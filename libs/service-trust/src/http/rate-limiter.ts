@@ -8,8 +8,8 @@ const PRUNE_THRESHOLD = 10_000;
 /**
  * Counts events per key in fixed windows and reports when a key went over its limit.
  *
- * NOTE: counts live in this process, so each replica enforces the limit on its own; behind a
- * load balancer with n replicas a client may get up to n times the limit.
+ * NOTE: counts live in this process, so each replica enforces the limit on its own. Behind a
+ * load balancer with n replicas, a client may get up to n times the limit.
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
@@ -52,7 +52,7 @@ export class RateLimiter {
   }
 }
 
-/** The address a request came from, the key of per-client limits. */
+/** Returns the address a request came from, the key of per-client limits. */
 export function clientAddress(req: Request): string {
   return req.socket.remoteAddress ?? 'unknown';
 }

@@ -25,3 +25,9 @@ export function containsNul(value: unknown): boolean {
   }
   return false;
 }
+
+/** Formats the first message of a peer's error body as `: message`, or '' when there is none. */
+export function describePeerErrors(body: unknown): string {
+  const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
+  return typeof first === 'string' ? `: ${sanitizePeerText(first)}` : '';
+}

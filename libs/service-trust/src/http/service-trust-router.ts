@@ -14,7 +14,7 @@ import {
 } from '@service-trust/pairing-protocol';
 import { z } from 'zod';
 
-import type { Authenticator } from '../auth/authenticate';
+import { usernameOf, type Authenticator } from '../auth/authenticate';
 import type { PairingRecord, PeerCredentialRecord, TokenRecord } from '../entities/records';
 import type { PeerTrust } from '../trust/peer-trust';
 import { rateLimit, type RateLimiter } from './rate-limiter';
@@ -81,7 +81,7 @@ export function createServiceTrustRouter(options: {
       );
     }
 
-    const username = req.principal?.kind === 'user' ? req.principal.username : 'admin';
+    const username = usernameOf(req);
     res.json(
       await tokens.issuePairingToken({ useCase, username, expiresIn, twoWay: body.two_way }),
     );
@@ -114,8 +114,8 @@ export function createServiceTrustRouter(options: {
     }
   });
 
-  // The pairing URL of a two-way token: the paired peer sends its own pairing token here,
-  // authenticated with the master token it received; an administrator may do the same by hand.
+  // The pairing URL of a two-way token. The paired peer sends its own pairing token here,
+  // authenticated with the master token it received, and an administrator may do so by hand.
   router.put(
     '/service_trust/pairing/:useCase',
     auth.requireScope('service-trust:pairing:w'),
@@ -188,7 +188,7 @@ export function createServiceTrustRouter(options: {
   router.post('/tokens', auth.requireAdmin, async (req, res) => {
     const body = parseBody(req, createTokenSchema, { optional: true });
     const principal = req.principal;
-    const username = principal?.kind === 'user' ? principal.username : 'admin';
+    const username = usernameOf(req);
     let expiresIn = body.expires_in ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
 
     // A token created with a token lives no longer than the token that created it.

@@ -20,7 +20,7 @@ import { z } from 'zod';
 
 import { badRequest, conflict } from '../http/http-error';
 import { PeerRequestError, type PeerClient } from '../http/peer-client';
-import { redactTokens, sanitizePeerText } from '../http/redact';
+import { describePeerErrors, redactTokens } from '../http/redact';
 
 const publicKeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) });
 
@@ -34,7 +34,7 @@ export interface PairingResult {
 
 /**
  * Consumes a peer's pairing token. The peer's base URL, entered by an administrator or known from
- * an earlier pairing, is the root of trust: the token's URLs must match it, and the token's
+ * an earlier pairing, is the root of trust. The token's URLs must match it, and the token's
  * signature is checked with keys fetched from it before any URL read from the token is called.
  */
 export class PairingClient {
@@ -112,7 +112,7 @@ export class PairingClient {
     }
     if (response.status !== 200) {
       throw badRequest(
-        `The ${this.options.peerLabel} rejected the pairing token (HTTP ${response.status}${describeErrors(response.body)}).`,
+        `The ${this.options.peerLabel} rejected the pairing token (HTTP ${response.status}${describePeerErrors(response.body)}).`,
         'PAIRING_REJECTED',
       );
     }
@@ -195,9 +195,4 @@ function toBadRequest(error: unknown): unknown {
     return badRequest('The peer published keys that cannot be used.', 'INVALID_TOKEN');
   }
   return error;
-}
-
-function describeErrors(body: unknown): string {
-  const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
-  return typeof first === 'string' ? `: ${sanitizePeerText(first)}` : '';
 }

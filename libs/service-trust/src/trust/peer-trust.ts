@@ -15,7 +15,7 @@ import { badRequest, forbidden } from '../http/http-error';
 import { PeerRequestError, type PeerClient } from '../http/peer-client';
 import type { Logger } from '../logger';
 import type { PairingClient } from './pairing-client';
-import type { Clock } from './token-service';
+import type { Clock, TokenService } from './token-service';
 
 /** Outcome of one heartbeat sent to a peer. */
 export interface HeartbeatResult {
@@ -36,6 +36,7 @@ export class PeerTrust {
       secretBox: SecretBox;
       pairing: PairingClient;
       peers: PeerClient;
+      tokens: TokenService;
       /** Path on a peer that receives heartbeats, e.g. `/mc/api/v1/heartbeat`. */
       heartbeatPath: string;
       self: { serviceId: string; baseUrl: string };
@@ -59,12 +60,8 @@ export class PeerTrust {
    *   when the peer's token is unusable, 409 when it was already used.
    */
   async acceptFromPeer(masterToken: TokenRecord, useCase: string, token: string) {
-    const pairing = masterToken.pairingId
-      ? await this.options.dataSource
-          .getRepository<PairingRecord>(Entities.pairing)
-          .findOneBy({ id: masterToken.pairingId, status: 'active' })
-      : null;
-    if (!pairing || masterToken.kind !== 'master' || pairing.useCase !== useCase) {
+    const pairing = await this.options.tokens.activePairingOf(masterToken);
+    if (!pairing || pairing.useCase !== useCase) {
       throw forbidden(`The caller has no active ${useCase} pairing with this service.`);
     }
     return this.accept({ token, peerBaseUrl: pairing.peerBaseUrl, pairingId: pairing.id });

@@ -283,6 +283,12 @@ export class TokenService {
     };
   }
 
+  /** Returns the active pairing that a master token belongs to, or null. */
+  async activePairingOf(token: TokenRecord): Promise<PairingRecord | null> {
+    if (token.kind !== 'master' || !token.pairingId) return null;
+    return this.pairings.findOneBy({ id: token.pairingId, status: 'active' });
+  }
+
   /** Lists pairings, newest first. */
   listPairings(): Promise<PairingRecord[]> {
     return this.pairings.find({ order: { createdAt: 'DESC' } });
