@@ -22,6 +22,15 @@ export const exchangeRequestSchema = z.strictObject({
   service_id: z.string().min(1).max(200),
   base_url: z.url({ protocol: /^https?$/ }).max(2048),
   name: z.string().min(1).max(200).optional(),
+  /**
+   * A random id the consumer chooses for this exchange. If the response is lost, the consumer
+   * may send the same token with the same request id again, within the token's lifetime, and
+   * get a new master token; the one issued before is revoked.
+   */
+  request_id: z
+    .string()
+    .regex(/^[A-Za-z0-9._~-]{16,128}$/, 'request_id must be 16 to 128 URL-safe characters.')
+    .optional(),
 });
 
 export type ExchangeRequest = z.infer<typeof exchangeRequestSchema>;

@@ -15,8 +15,11 @@ export interface ProxiedExchange {
   status: number;
 }
 
-/** Runs after the upstream response arrived and before the proxy forwards it. */
-export type ResponseGate = (exchange: ProxiedExchange) => Promise<void> | void;
+/**
+ * Runs after the upstream response arrived and before the proxy forwards it. Returning `'drop'`
+ * closes the client's connection instead, as if the response was lost on the way.
+ */
+export type ResponseGate = (exchange: ProxiedExchange) => Promise<void | 'drop'> | void | 'drop';
 
 export class GatedProxy {
   /** Port of the service behind the proxy; set it before the first request. */
@@ -35,11 +38,15 @@ export class GatedProxy {
         proxy
           .forward(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks))
           .then(async (upstream) => {
-            await proxy.gate({
+            const verdict = await proxy.gate({
               method: req.method ?? 'GET',
               path: req.url ?? '/',
               status: upstream.status,
             });
+            if (verdict === 'drop') {
+              res.socket?.destroy();
+              return;
+            }
             res.writeHead(upstream.status, upstream.headers);
             res.end(upstream.body);
           })

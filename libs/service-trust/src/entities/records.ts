@@ -39,6 +39,8 @@ export interface TokenRecord {
   usedAt: Date | null;
   revokedAt: Date | null;
   pairingId: string | null;
+  /** SHA-256 of the request id that consumed a pairing token, when the consumer sent one. */
+  exchangeRequestHash: string | null;
 }
 
 export type PairingStatus = 'active' | 'revoked';

@@ -72,6 +72,12 @@ export function serviceTrustEntities(dialect: Dialect): EntitySchema<any>[] {
         usedAt: { name: 'used_at', type: timestamp, nullable: true },
         revokedAt: { name: 'revoked_at', type: timestamp, nullable: true },
         pairingId: { name: 'pairing_id', type: 'varchar', length: 36, nullable: true },
+        exchangeRequestHash: {
+          name: 'exchange_request_hash',
+          type: 'varchar',
+          length: 64,
+          nullable: true,
+        },
       },
       indices: [{ name: 'idx_tokens_pairing_id', columns: ['pairingId'] }],
     }),

@@ -10,6 +10,11 @@ export class PeerRequestError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /**
+     * True when the connection broke after the request may have reached the peer, so the
+     * request may have taken effect although no response arrived.
+     */
+    readonly responseLost = false,
   ) {
     super(message);
   }
@@ -65,7 +70,11 @@ export class PeerClient {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      throw new PeerRequestError(describeFetchError(error, target, this.options.timeoutMs));
+      throw new PeerRequestError(
+        describeFetchError(error, target, this.options.timeoutMs),
+        undefined,
+        isConnectionLost(error),
+      );
     }
 
     if (response.status >= 300 && response.status < 400) {
@@ -142,15 +151,30 @@ export class PeerClient {
       }
     } catch (error) {
       if (error instanceof PeerRequestError) throw error;
-      throw new PeerRequestError(describeFetchError(error, target, this.options.timeoutMs));
+      throw new PeerRequestError(
+        describeFetchError(error, target, this.options.timeoutMs),
+        response.status,
+        !isTimeout(error),
+      );
     }
     return Buffer.concat(chunks).toString('utf8');
   }
 }
 
-function describeFetchError(error: unknown, target: URL, timeoutMs: number): string {
+function isTimeout(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') {
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
+/** Tells a connection that broke mid-request from a peer that could not be reached at all. */
+function isConnectionLost(error: unknown): boolean {
+  if (isTimeout(error)) return false;
+  const code = (error as { cause?: { code?: string } } | undefined)?.cause?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
+}
+
+function describeFetchError(error: unknown, target: URL, timeoutMs: number): string {
+  if (isTimeout(error)) {
     return `${target.origin} timed out: no response within ${timeoutMs} ms.`;
   }
   const cause = (error as { cause?: { code?: string } } | undefined)?.cause;

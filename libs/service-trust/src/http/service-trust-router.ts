@@ -148,6 +148,7 @@ export function createServiceTrustRouter(options: {
 
   router.get('/service_trust/pairings', auth.requireAdmin, async (_req, res) => {
     const pairings = await tokens.listPairings();
+    const replays = await tokens.replaysByPairing();
     const credentials = (await peerTrust?.list()) ?? [];
     const pairedUrls = new Set(pairings.map((pairing) => pairing.peerBaseUrl));
     res.json({
@@ -155,6 +156,7 @@ export function createServiceTrustRouter(options: {
         pairingView(
           pairing,
           credentials.find((credential) => credential.peerBaseUrl === pairing.peerBaseUrl),
+          replays.get(pairing.id),
         ),
       ),
       // Master tokens that an administrator accepted from peers this service never paired with.
@@ -234,7 +236,11 @@ function tokenView(record: TokenRecord) {
   };
 }
 
-function pairingView(pairing: PairingRecord, credential?: PeerCredentialRecord) {
+function pairingView(
+  pairing: PairingRecord,
+  credential?: PeerCredentialRecord,
+  replays?: { count: number; lastAt: Date },
+) {
   return {
     trust: credential?.status === 'active' && pairing.status === 'active' ? 'TWO_WAY' : 'ONE_WAY',
     id: pairing.id,
@@ -247,6 +253,9 @@ function pairingView(pairing: PairingRecord, credential?: PeerCredentialRecord) 
     created_at: pairing.createdAt.toISOString(),
     revoked_at: pairing.revokedAt?.toISOString(),
     reverse: credential && { service_id: credential.peerServiceId, ...credentialView(credential) },
+    // The pairing token was presented again after it made this pairing: it may have been
+    // intercepted, and an administrator may want to revoke this trust.
+    replays: replays && { count: replays.count, last_at: replays.lastAt.toISOString() },
   };
 }
 

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+
 import {
   ACCESS_TOKEN_TYPE,
   accessTokenClaimsSchema,
@@ -19,8 +22,14 @@ import {
 import { z } from 'zod';
 
 import { badRequest, conflict } from '../http/http-error';
-import { PeerRequestError, type PeerClient } from '../http/peer-client';
+import { PeerRequestError, type PeerClient, type PeerResponse } from '../http/peer-client';
 import { describePeerErrors, redactTokens } from '../http/redact';
+
+/** Pauses before each repeated exchange after a lost response or a busy peer. */
+const EXCHANGE_RETRY_DELAYS_MS = [250, 1000];
+
+/** Statuses that mean the peer could not handle the exchange now but may later. */
+const RETRIED_STATUSES = new Set([502, 503, 504]);
 
 const publicKeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) });
 
@@ -95,15 +104,7 @@ export class PairingClient {
       }),
     );
 
-    const response = await this.call(extension.exchange_url, {
-      method: 'POST',
-      bearer: token,
-      json: {
-        service_id: this.options.self.serviceId,
-        base_url: this.options.self.baseUrl,
-        name: this.options.self.name,
-      },
-    });
+    const response = await this.exchange(extension.exchange_url, token);
     if (response.status === 409) {
       throw conflict(
         `The ${this.options.peerLabel} reports that the pairing token was already used.`,
@@ -140,6 +141,36 @@ export class PairingClient {
     return { peerServiceId: claims.iss, masterToken: parsed.data, extension };
   }
 
+  /**
+   * Presents `token` at the exchange URL. When the connection breaks before the response arrives,
+   * or the peer responds that it is unavailable for now, the same request, with the same request
+   * id, is sent again: the peer then issues a new master token for the pairing that the lost
+   * response created, and revokes the lost one.
+   */
+  private async exchange(exchangeUrl: string, token: string): Promise<PeerResponse> {
+    const init = {
+      method: 'POST',
+      bearer: token,
+      json: {
+        service_id: this.options.self.serviceId,
+        base_url: this.options.self.baseUrl,
+        name: this.options.self.name,
+        request_id: randomUUID(),
+      },
+    };
+    for (let attempt = 0; ; attempt++) {
+      const retryAfterMs = EXCHANGE_RETRY_DELAYS_MS[attempt];
+      try {
+        const response = await this.options.peers.request(exchangeUrl, init);
+        if (retryAfterMs === undefined || !RETRIED_STATUSES.has(response.status)) return response;
+      } catch (error) {
+        const lost = error instanceof PeerRequestError && error.responseLost;
+        if (retryAfterMs === undefined || !lost) return this.call(exchangeUrl, init, error);
+      }
+      await delay(retryAfterMs);
+    }
+  }
+
   private async fetchKeySet(baseUrl: string): Promise<PublicKeySet> {
     const response = await this.call(`${baseUrl}${this.options.jwksPath}`);
     const parsed = publicKeySetSchema.safeParse(response.body);
@@ -152,8 +183,13 @@ export class PairingClient {
     return parsed.data as PublicKeySet;
   }
 
-  private async call(url: string, init?: Parameters<PeerClient['request']>[1]) {
+  private async call(
+    url: string,
+    init?: Parameters<PeerClient['request']>[1],
+    failure?: unknown,
+  ): Promise<PeerResponse> {
     try {
+      if (failure !== undefined) throw failure;
       return await this.options.peers.request(url, init);
     } catch (error) {
       if (error instanceof PeerRequestError)

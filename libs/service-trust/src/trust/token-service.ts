@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 
 import {
   ACCESS_TOKEN_TYPE,
@@ -196,6 +196,10 @@ export class TokenService {
    * signed before the transaction and returned only after it commits.
    *
    * @throws {InvalidTokenError} when the token is invalid, unknown, revoked or expired.
+   * A consumer that sent a `request_id` and lost the response may send the same token with the
+   * same request id again while the token is valid. It gets a new master token for the same
+   * pairing, and the earlier one is revoked: at most one master token per pairing is live.
+   *
    * @throws {PairingTokenConsumedError} when the token was already used; an audit event is stored.
    */
   async exchange(token: string, request: ExchangeRequest): Promise<ExchangeResponse> {
@@ -215,13 +219,22 @@ export class TokenService {
       now,
     });
 
+    const requestHash = request.request_id ? hashRequestId(request.request_id) : null;
+    const response: ExchangeResponse = {
+      access_token: accessToken,
+      token_id: masterTokenId,
+      expires_in: expiresIn,
+      scope,
+      token_type: 'Bearer',
+    };
+
     let replaced: string[] = [];
     try {
       await this.options.dataSource.transaction(async (manager) => {
         const consumed = await manager
           .createQueryBuilder()
           .update(Entities.token)
-          .set({ status: 'used', usedAt: now, pairingId })
+          .set({ status: 'used', usedAt: now, pairingId, exchangeRequestHash: requestHash })
           // The stored use case must match the signed one too, as a second line of defence.
           .where(
             'id = :id AND kind = :kind AND use_case = :useCase AND status = :status AND expires_at > :now',
@@ -263,10 +276,17 @@ export class TokenService {
         });
       });
     } catch (error) {
-      if (error instanceof NotConsumed) {
-        throw await this.explainNotConsumed(claims.jti, useCase, now);
+      if (!(error instanceof NotConsumed)) throw error;
+      const record = await this.tokens.findOneBy({ id: claims.jti });
+      if (
+        record?.status === 'used' &&
+        record.expiresAt > now &&
+        sameHash(record.exchangeRequestHash, requestHash) &&
+        (await this.retryExchange(record, request, masterTokenId, now))
+      ) {
+        return response;
       }
-      throw error;
+      throw await this.explainNotConsumed(record, useCase, now);
     }
 
     this.options.states.forget(replaced);
@@ -274,13 +294,87 @@ export class TokenService {
       { tokenId: claims.jti, pairingId, masterTokenId, peer: request.service_id },
       'pairing_token.consumed',
     );
-    return {
-      access_token: accessToken,
-      token_id: masterTokenId,
-      expires_in: expiresIn,
-      scope,
-      token_type: 'Bearer',
-    };
+    return response;
+  }
+
+  /**
+   * Gives the pairing that `record` produced a new master token, `masterTokenId`, and revokes
+   * the one it had. The pairing must still be active and belong to the same peer. One
+   * conditional update moves the pairing from its old master token to the new one, so of two
+   * concurrent retries only one succeeds. Returns false when nothing was changed.
+   */
+  private async retryExchange(
+    record: TokenRecord,
+    request: ExchangeRequest,
+    masterTokenId: string,
+    now: Date,
+  ): Promise<boolean> {
+    const expiresIn = this.options.masterTokenTtlSeconds;
+    const revoked = await this.options.dataSource.transaction(async (manager) => {
+      const pairing = await manager
+        .getRepository<PairingRecord>(Entities.pairing)
+        .findOneBy({ id: record.pairingId ?? '', status: 'active' });
+      if (
+        !pairing ||
+        pairing.peerServiceId !== request.service_id ||
+        pairing.peerBaseUrl !== request.base_url
+      ) {
+        return null;
+      }
+
+      const moved = await manager
+        .createQueryBuilder()
+        .update(Entities.pairing)
+        .set({ masterTokenId })
+        .where('id = :id AND master_token_id = :old AND status = :status', {
+          id: pairing.id,
+          old: pairing.masterTokenId,
+          status: 'active',
+        })
+        .execute();
+      if (moved.affected !== 1) return null;
+
+      const tokens = manager.getRepository<TokenRecord>(Entities.token);
+      await tokens.update(
+        { id: pairing.masterTokenId, status: 'active' },
+        { status: 'revoked', revokedAt: now },
+      );
+      await tokens.insert(
+        tokenRecord({
+          id: masterTokenId,
+          kind: 'master',
+          subject: `${this.options.serviceId}/services/${request.service_id}`,
+          scope: MASTER_TOKEN_SCOPES[pairing.useCase as UseCase],
+          useCase: pairing.useCase,
+          expiresAt: new Date((seconds(now) + expiresIn) * 1000),
+          createdAt: now,
+          pairingId: pairing.id,
+        }),
+      );
+      await manager.getRepository<AuditEventRecord>(Entities.auditEvent).insert({
+        id: randomUUID(),
+        type: 'pairing_token.exchange_retried',
+        tokenId: record.id,
+        pairingId: pairing.id,
+        detail: `The consumer retried with its request id; master token ${pairing.masterTokenId} was revoked and replaced by ${masterTokenId}.`,
+        createdAt: now,
+      });
+      await this.options.states.announceRevoked(manager, [pairing.masterTokenId]);
+      return pairing.masterTokenId;
+    });
+    if (!revoked) return false;
+
+    this.options.states.forget([revoked]);
+    this.options.logger.info(
+      {
+        tokenId: record.id,
+        pairingId: record.pairingId,
+        masterTokenId,
+        revokedMasterTokenId: revoked,
+      },
+      'pairing_token.exchange_retried',
+    );
+    return true;
   }
 
   /** Returns the active pairing that a master token belongs to, or null. */
@@ -345,6 +439,28 @@ export class TokenService {
       .find({ where: { tokenId }, order: { createdAt: 'ASC' } });
   }
 
+  /**
+   * Counts the replays of each pairing's pairing token, with the time of the latest, so that an
+   * administrator can tell which trust may rest on an intercepted token.
+   */
+  async replaysByPairing(): Promise<Map<string, { count: number; lastAt: Date }>> {
+    const rows: { pairingId: string; count: string | number; lastAt: Date | string }[] =
+      await this.options.dataSource
+        .getRepository<AuditEventRecord>(Entities.auditEvent)
+        .createQueryBuilder('event')
+        .select('event.pairing_id', 'pairingId')
+        .addSelect('COUNT(*)', 'count')
+        .addSelect('MAX(event.created_at)', 'lastAt')
+        .where('event.type = :type AND event.pairing_id IS NOT NULL', {
+          type: 'pairing_token.replayed',
+        })
+        .groupBy('event.pairing_id')
+        .getRawMany();
+    return new Map(
+      rows.map((row) => [row.pairingId, { count: Number(row.count), lastAt: toDate(row.lastAt) }]),
+    );
+  }
+
   /** Revokes the active pairings with a peer and their master tokens; returns the token ids. */
   private async revokeActivePairings(
     manager: EntityManager,
@@ -373,9 +489,11 @@ export class TokenService {
   }
 
   /** Finds out why a pairing token could not be consumed, recording a replay when it was used. */
-  private async explainNotConsumed(tokenId: string, useCase: string, now: Date): Promise<Error> {
-    const record = await this.tokens.findOneBy({ id: tokenId });
-
+  private async explainNotConsumed(
+    record: TokenRecord | null,
+    useCase: string,
+    now: Date,
+  ): Promise<Error> {
     if (!record || record.kind !== 'pairing' || record.useCase !== useCase) {
       return new InvalidTokenError(
         'ERR_TOKEN_CLAIM_INVALID',
@@ -386,12 +504,15 @@ export class TokenService {
       await this.options.dataSource.getRepository<AuditEventRecord>(Entities.auditEvent).insert({
         id: randomUUID(),
         type: 'pairing_token.replayed',
-        tokenId,
+        tokenId: record.id,
         pairingId: record.pairingId,
         detail: 'A used pairing token was presented again; it may have been intercepted.',
         createdAt: now,
       });
-      this.options.logger.warn({ tokenId, pairingId: record.pairingId }, 'pairing_token.replayed');
+      this.options.logger.warn(
+        { tokenId: record.id, pairingId: record.pairingId },
+        'pairing_token.replayed',
+      );
       return new PairingTokenConsumedError(`pairing ${record.pairingId}`);
     }
     if (record.status === 'revoked') {
@@ -444,7 +565,25 @@ function tokenRecord(token: {
     usedAt: null,
     revokedAt: null,
     pairingId: token.pairingId ?? null,
+    exchangeRequestHash: null,
   };
+}
+
+/** Reads a timestamp from a raw query: a Date on PostgreSQL, a UTC text on SQLite. */
+function toDate(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+}
+
+/** Hashes a consumer's request id for storage; the id itself is never stored. */
+function hashRequestId(requestId: string): string {
+  return createHash('sha256').update(requestId).digest('hex');
+}
+
+/** Compares two stored request hashes in constant time; a missing hash matches nothing. */
+function sameHash(stored: string | null, presented: string | null): boolean {
+  if (!stored || !presented || stored.length !== presented.length) return false;
+  return timingSafeEqual(Buffer.from(stored), Buffer.from(presented));
 }
 
 /** Reads the use case from a pairing token's scope. */
