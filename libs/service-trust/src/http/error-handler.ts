@@ -3,8 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { errorBody, ProtocolError } from '@service-trust/pairing-protocol';
 
+import { isDatabaseUnavailable } from '../db/availability';
 import type { Logger } from '../logger';
 import { HttpError } from './http-error';
+
+/** Seconds a client is asked to wait after a 503 for an unreachable database. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Sends a 404 in the error shape for a route that no router matched. */
 export const notFoundHandler: RequestHandler = (req, res) => {
@@ -40,6 +44,24 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     }
 
     const correlationId = randomUUID();
+    // Nothing was committed, because each change is one statement or one transaction, so the
+    // client may try again.
+    if (isDatabaseUnavailable(error)) {
+      logger.warn(
+        { err: loggableError(error), correlationId, method: req.method, path: req.path },
+        'database unavailable',
+      );
+      res
+        .status(503)
+        .set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+        .json(
+          errorBody(
+            'SERVICE_UNAVAILABLE',
+            `The service cannot reach its database; try again later. Correlation id: ${correlationId}.`,
+          ),
+        );
+      return;
+    }
     logger.error(
       { err: loggableError(error), correlationId, method: req.method, path: req.path },
       'request failed',
