@@ -58,13 +58,15 @@ export function createServiceHarness(dialect: TestDialect, dir: string) {
   const databases: TestDatabase[] = [];
   let count = 0;
 
+  const settings = new Map<TestService, { kind: 'jpd' | 'mc'; env: Record<string, string> }>();
+
   async function start(kind: 'jpd' | 'mc', options: StartOptions = {}): Promise<TestService> {
     const port = await freePort();
     const database = await createTestDatabase(dialect, dir);
     databases.push(database);
     count += 1;
 
-    const env: Record<string, string> = {
+    return launch(kind, {
       PORT: String(port),
       HOST: '127.0.0.1',
       BASE_URL: `http://127.0.0.1:${port}`,
@@ -74,7 +76,11 @@ export function createServiceHarness(dialect: TestDialect, dir: string) {
       HEARTBEAT_INTERVAL_SECONDS: '0',
       PROBE_INTERVAL_SECONDS: '0',
       ...options.env,
-    };
+    });
+  }
+
+  /** Starts a service of `kind` with exactly `env`. */
+  async function launch(kind: 'jpd' | 'mc', env: Record<string, string>): Promise<TestService> {
     const clock = { offsetMs: 0 };
     const logs: LogEntry[] = [];
     const listeners: Array<(entry: LogEntry) => void> = [];
@@ -107,12 +113,20 @@ export function createServiceHarness(dialect: TestDialect, dir: string) {
       },
     };
     running.push(started);
+    settings.set(started, { kind, env });
     return started;
   }
 
   return {
     startJpd: (options?: StartOptions) => start('jpd', options),
     startMissionControl: (options?: StartOptions) => start('mc', options),
+    /** Stops `started` and starts it again on the same port, database and data folder. */
+    async restart(started: TestService): Promise<TestService> {
+      const { kind, env } = settings.get(started)!;
+      await started.service.close();
+      running.splice(running.indexOf(started), 1);
+      return launch(kind, env);
+    },
     async closeAll() {
       for (const started of running.splice(0).reverse()) await started.service.close();
       for (const database of databases.splice(0)) await database.drop();

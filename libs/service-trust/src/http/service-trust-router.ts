@@ -20,7 +20,7 @@ import type { PeerTrust } from '../trust/peer-trust';
 import { rateLimit, type RateLimiter } from './rate-limiter';
 import type { KeyStore } from '../trust/key-store';
 import type { TokenService } from '../trust/token-service';
-import { badRequest, notFound, unauthorized } from './http-error';
+import { badRequest, HttpError, notFound } from './http-error';
 import { parseBody } from './validate';
 
 const revokePairingSchema = z.strictObject({ base_url: z.string().min(1).max(2048) });
@@ -36,6 +36,12 @@ const createTokenSchema = z.strictObject({
 });
 
 const tokenIdSchema = z.uuid();
+
+/** A 401 of the exchange URL, which takes a bearer pairing token and no other credential. */
+const invalidPairingToken = (message: string) =>
+  new HttpError(401, 'INVALID_TOKEN', message, {
+    'WWW-Authenticate': 'Bearer error="invalid_token"',
+  });
 
 const peerPairingSchema = z.strictObject({ pairing_token: z.string().min(1).max(16_384) });
 
@@ -90,8 +96,7 @@ export function createServiceTrustRouter(options: {
   router.post('/service_trust/exchange', rateLimit(options.exchangeLimiter), async (req, res) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer ([^\s]+)$/i.exec(header);
-    if (!match)
-      throw unauthorized('A pairing token is required as a bearer token.', 'INVALID_TOKEN');
+    if (!match) throw invalidPairingToken('A pairing token is required as a bearer token.');
 
     const body = parseBody(req, exchangeRequestSchema);
     let baseUrl: string;
@@ -108,7 +113,7 @@ export function createServiceTrustRouter(options: {
       // An anonymous caller learns only that the token was rejected; the reason goes to the log.
       if (error instanceof InvalidTokenError) {
         req.log?.info({ code: error.code, reason: error.message }, 'exchange rejected');
-        throw unauthorized('The pairing token is invalid.', 'INVALID_TOKEN');
+        throw invalidPairingToken('The pairing token is invalid.');
       }
       throw error;
     }

@@ -11,6 +11,7 @@ import {
   PairingTokenConsumedError,
   pairingScope,
   pairingTokenClaimsSchema,
+  parsePairingExtension,
   signToken,
   type AccessTokenClaims,
   type ExchangeRequest,
@@ -205,6 +206,8 @@ export class TokenService {
   async exchange(token: string, request: ExchangeRequest): Promise<ExchangeResponse> {
     const claims = await this.verify(token, PAIRING_TOKEN_TYPE, pairingTokenClaimsSchema);
     const useCase = useCaseOf(claims);
+    // This service wrote `ext` itself, so a malformed one means a key or a token went wrong.
+    parsePairingExtension(claims.ext);
     const now = this.now();
     const masterTokenId = randomUUID();
     const pairingId = randomUUID();
