@@ -129,6 +129,34 @@ describe.each(testDialects())('hostile input on %s', (dialect) => {
     expect(child.body.expires_in).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['arrays', (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`],
+    ['objects', (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`],
+  ])('rejects JSON nested 10,000 deep in %s and keeps the token', async (_label, nest) => {
+    const issued = await issuePairingToken(access);
+
+    const whole = await requestJson(access.url('/service_trust/exchange'), {
+      method: 'POST',
+      authorization: `Bearer ${issued.pairing_token}`,
+      body: nest(10_000),
+    });
+    const inField = await requestJson(access.url('/service_trust/exchange'), {
+      method: 'POST',
+      authorization: `Bearer ${issued.pairing_token}`,
+      body: `{"service_id":${nest(10_000)},"base_url":"http://127.0.0.1:18080"}`,
+    });
+    const atAdmin = await requestJson(access.url('/service_trust/pairing/mission-control'), {
+      method: 'POST',
+      authorization: access.admin,
+      body: nest(10_000),
+    });
+
+    expectError(whole, 400, 'INVALID_REQUEST');
+    expectError(inField, 400, 'INVALID_REQUEST');
+    expectError(atAdmin, 400, 'INVALID_REQUEST');
+    expect((await exchange(access, issued.pairing_token)).status).toBe(200);
+  });
+
   it('creates the data folder readable by its owner only', () => {
     expect(fs.statSync(access.dataDir).mode & 0o777).toBe(0o700);
   });

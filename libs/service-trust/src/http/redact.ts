@@ -16,16 +16,6 @@ export function sanitizePeerText(text: string, maxLength = 200): string {
   ).slice(0, maxLength);
 }
 
-/** Returns true when `value`, or any string inside it, contains a NUL character. */
-export function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
-  }
-  return false;
-}
-
 /** Formats the first message of a peer's error body as `: message`, or '' when there is none. */
 export function describePeerErrors(body: unknown): string {
   const first = (body as { errors?: { message?: unknown }[] } | undefined)?.errors?.[0]?.message;
