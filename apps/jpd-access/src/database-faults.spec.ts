@@ -139,6 +139,10 @@ onPostgres('exchange while PostgreSQL fails', () => {
       const failed = await exchange(access, issued.pairing_token);
 
       expectError(failed, 500, 'INTERNAL_ERROR');
+      expect(failed.body.errors[0].message).toMatch(
+        /^The request failed\. Correlation id: [\w-]+\.$/,
+      );
+      expect(JSON.stringify(failed.body)).not.toMatch(/forced failure|trigger|\bat \S+ \(/);
     } finally {
       await service.query('DROP TRIGGER IF EXISTS fail_pairing_insert ON pairings');
       await service.query('DROP FUNCTION IF EXISTS fail_pairing_insert()');
