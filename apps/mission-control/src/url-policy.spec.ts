@@ -65,6 +65,7 @@ describe.each(testDialects())('URL policy against a hostile JPD on %s', (dialect
       service_id: mc.serviceId,
       base_url: mc.baseUrl,
       name: 'mission-control',
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 

@@ -196,11 +196,11 @@ export class TokenService {
    * number of concurrent requests and replicas at most one exchange succeeds. The master token is
    * signed before the transaction and returned only after it commits.
    *
-   * @throws {InvalidTokenError} when the token is invalid, unknown, revoked or expired.
    * A consumer that sent a `request_id` and lost the response may send the same token with the
    * same request id again while the token is valid. It gets a new master token for the same
    * pairing, and the earlier one is revoked: at most one master token per pairing is live.
    *
+   * @throws {InvalidTokenError} when the token is invalid, unknown, revoked or expired.
    * @throws {PairingTokenConsumedError} when the token was already used; an audit event is stored.
    */
   async exchange(token: string, request: ExchangeRequest): Promise<ExchangeResponse> {
@@ -282,7 +282,9 @@ export class TokenService {
       if (!(error instanceof NotConsumed)) throw error;
       const record = await this.tokens.findOneBy({ id: claims.jti });
       if (
-        record?.status === 'used' &&
+        record?.kind === 'pairing' &&
+        record.useCase === useCase &&
+        record.status === 'used' &&
         record.expiresAt > now &&
         sameHash(record.exchangeRequestHash, requestHash) &&
         (await this.retryExchange(record, request, masterTokenId, now))
