@@ -90,8 +90,10 @@ export async function setUpSession(client, onSignedIn) {
     signedIn.hidden = !session;
     sessionBar.hidden = !session;
     if (!session) {
-      form.elements.namedItem('password').value = '';
-      form.elements.namedItem('username').focus();
+      const username = form.elements.namedItem('username');
+      const password = form.elements.namedItem('password');
+      password.value = '';
+      (username.value ? password : username).focus();
       return;
     }
     document.getElementById('session-user').textContent = session.username;
