@@ -155,6 +155,15 @@ describeInBrowser('admin pages in Chromium', () => {
     expect(await status.textContent()).toBe('UNAUTHORIZED');
     await screenshot(mcPage, '5-mc-jpd-unauthorized');
 
+    // Signing out in a second tab ends the session on the server, so the first tab's next
+    // request returns it to the sign-in form.
+    const secondTab = await openPage(`${jpd.url}/ui/`);
+    await secondTab.getByRole('button', { name: 'Sign out' }).click();
+    await secondTab.locator('#sign-in').waitFor({ state: 'visible' });
+    await jpdPage.getByRole('button', { name: 'Refresh' }).first().click();
+    await jpdPage.getByText('Your session has ended. Sign in again.').waitFor();
+    expect(await jpdPage.locator('#signed-in').isHidden()).toBe(true);
+
     const origins = new Set(requested.map((url) => new URL(url).origin));
     expect([...origins].sort()).toEqual([jpd.url, mc.url].sort());
     expect(pageErrors).toEqual([]);

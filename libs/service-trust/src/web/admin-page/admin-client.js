@@ -13,13 +13,15 @@ export class ApiError extends Error {
 /** Returns a client of the REST API under `apiPrefix`, e.g. `/access/api/v1`. */
 export function createApiClient(apiPrefix) {
   let csrfToken = '';
+  /** Called when a request of a signed-in page gets 401 because the session ended. */
+  let onSessionEnded = () => undefined;
 
   async function request(method, path, body, headers = {}) {
     const init = {
       method,
       credentials: 'same-origin',
-      // The header is sent even when empty: it tells the service that the page, not a script
-      // using HTTP Basic, made the call, so a 401 carries no Basic challenge.
+      // The header is sent even when empty. It marks the call as coming from the page, not a
+      // script using HTTP Basic, so a 401 carries no Basic challenge.
       headers: { Accept: 'application/json', 'X-CSRF-Token': csrfToken, ...headers },
     };
     if (body !== undefined) {
@@ -32,6 +34,10 @@ export function createApiClient(apiPrefix) {
     const data =
       text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null;
     if (!response.ok) {
+      if (response.status === 401 && csrfToken && path !== '/ui/session') {
+        csrfToken = '';
+        onSessionEnded();
+      }
       const first = data?.errors?.[0];
       throw new ApiError(
         response.status,
@@ -44,6 +50,11 @@ export function createApiClient(apiPrefix) {
 
   return {
     request,
+
+    /** Sets the function that runs when the session ends while the page is open. */
+    set onSessionEnded(callback) {
+      onSessionEnded = callback;
+    },
 
     /** Returns the current session, or `null` when the browser is not signed in. */
     async currentSession() {
@@ -114,6 +125,11 @@ export async function setUpSession(client, onSignedIn) {
     }
   });
 
+  client.onSessionEnded = () => {
+    void show(null);
+    showMessage(message, 'Your session has ended. Sign in again.', 'error');
+  };
+
   document.getElementById('sign-out').addEventListener('click', async () => {
     await client.signOut().catch(() => undefined);
     await show(null);
@@ -174,5 +190,5 @@ export async function copyText(text, field) {
   field.focus();
   field.select();
   if (!document.execCommand('copy'))
-    throw new Error('Copying failed; select the token and copy it by hand.');
+    throw new Error('Copying failed. Select the token and copy it by hand.');
 }
