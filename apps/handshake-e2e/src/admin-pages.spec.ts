@@ -155,6 +155,9 @@ describeInBrowser('admin pages in Chromium', () => {
     expect(await status.textContent()).toBe('UNAUTHORIZED');
     await screenshot(mcPage, '5-mc-jpd-unauthorized');
 
+    await jpdRow.getByRole('button', { name: 'Delete browser-jpd' }).click();
+    await mcPage.getByText('No JPD added yet.').waitFor();
+
     // Signing out in a second tab ends the session on the server, so the first tab's next
     // request returns it to the sign-in form.
     const secondTab = await openPage(`${jpd.url}/ui/`);
