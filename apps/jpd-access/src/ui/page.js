@@ -66,7 +66,7 @@ async function loadPeers() {
         {},
         h('td', {}, pairing.name ?? '–', h('span', { class: 'detail mono' }, pairing.service_id)),
         h('td', { class: 'mono' }, pairing.base_url),
-        h('td', {}, pairing.use_case),
+        h('td', { class: 'nowrap' }, pairing.use_case),
         h(
           'td',
           { class: 'nowrap' },
@@ -132,7 +132,7 @@ async function loadTokens() {
         'tr',
         {},
         h('td', { class: 'mono' }, token.token_id),
-        h('td', {}, token.use_case ?? '–'),
+        h('td', { class: 'nowrap' }, token.use_case ?? '–'),
         h('td', {}, token.issued_by),
         h('td', {}, formatTime(token.issued_at)),
         h('td', {}, formatTime(token.expires_at)),
