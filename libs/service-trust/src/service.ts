@@ -29,7 +29,7 @@ import { PairingClient } from './trust/pairing-client';
 import { PeerTrust } from './trust/peer-trust';
 import { createAdminPageRouter } from './web/page-router';
 import { sessionCookieName } from './web/session-cookie';
-import { createAdminPageApi } from './web/session-router';
+import { createAdminPageApi } from './web/admin-page-api';
 import { SessionStore } from './web/session-store';
 
 /** Everything a service's own routes need, built once at start. */
