@@ -42,6 +42,7 @@ Both services are running. Press Ctrl+C to stop them.
 
   JPD Access        ${services[0].url}/access/api/v1/system/ping
   Mission Control   ${services[1].url}/mc/api/v1/system/ping
+  Admin pages       ${services[0].url}/ui/ and ${services[1].url}/ui/
 
   Admin user: admin, password from ${passwordSource}
   Data:       ${dataRoot}

@@ -1,6 +1,11 @@
+import path from 'node:path';
+
 import { repeatEvery, type ServiceDefinition } from '@service-trust/server';
 
 import type { AccessConfig } from './config';
+
+/** Files of the admin page, beside this file in the sources and beside the bundle in dist. */
+const ADMIN_PAGE_DIR = path.join(__dirname, 'ui');
 
 /** Version reported by the identity endpoint that peers probe. */
 export const VERSION = '0.1.0';
@@ -17,6 +22,7 @@ export function accessService(config: AccessConfig): ServiceDefinition {
     apiPrefix: '/access/api/v1',
     useCases: ['mission-control'],
     version: VERSION,
+    adminPageDir: ADMIN_PAGE_DIR,
     peerTrust: {
       useCase: 'jpd',
       jwksPath: '/mc/api/v1/keys/jwks',

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 import { PairingClient, repeatEvery, type ServiceDefinition } from '@service-trust/server';
 
 import type { MissionControlConfig } from './config';
@@ -6,6 +8,9 @@ import { AddTwoWayColumns1764900100000 } from './jpds/1764900100000-add-two-way-
 import { jpdEntities } from './jpds/jpd-record';
 import { JpdRegistry } from './jpds/jpd-registry';
 import { createJpdRouter } from './jpds/jpd-router';
+
+/** Files of the admin page, beside this file in the sources and beside the bundle in dist. */
+const ADMIN_PAGE_DIR = path.join(__dirname, 'ui');
 
 /** Version reported by the identity endpoint. */
 export const VERSION = '0.1.0';
@@ -27,6 +32,7 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
     apiPrefix: '/mc/api/v1',
     useCases: ['jpd'],
     version: VERSION,
+    adminPageDir: ADMIN_PAGE_DIR,
     entities: jpdEntities,
     migrations: [CreateJpdsTable1764806500000, AddTwoWayColumns1764900100000],
     routes(context) {

@@ -21,3 +21,6 @@ export * from './trust/peer-trust';
 export * from './http/redact';
 export * from './run';
 export * from './http/rate-limiter';
+export * from './web/session-store';
+export * from './web/session-cookie';
+export * from './web/pairing-token-list';

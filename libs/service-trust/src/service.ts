@@ -27,6 +27,10 @@ import { PeerClient } from './http/peer-client';
 import { RateLimiter } from './http/rate-limiter';
 import { PairingClient } from './trust/pairing-client';
 import { PeerTrust } from './trust/peer-trust';
+import { createAdminPageRouter } from './web/page-router';
+import { sessionCookieName } from './web/session-cookie';
+import { createAdminPageApi } from './web/admin-page-api';
+import { SessionStore } from './web/session-store';
 
 /** Everything a service's own routes need, built once at start. */
 export interface ServiceContext {
@@ -44,6 +48,8 @@ export interface ServiceContext {
   /** Master tokens that peers issued to this service, when it accepts two-way trust. */
   peerTrust?: PeerTrust;
   auth: Authenticator;
+  /** Browser sessions of the admin page. */
+  sessions: SessionStore;
   clock: Clock;
 }
 
@@ -71,6 +77,8 @@ export interface ServiceDefinition {
     /** Name of the peer in error messages. */
     peerLabel: string;
   };
+  /** Folder of the admin page's files, served under `/ui`. */
+  adminPageDir?: string;
   /** Adds the service's own routes, mounted under `apiPrefix`. */
   routes?: (context: ServiceContext) => Router;
   /** Starts background work, such as periodic probes; returns a function that stops it. */
@@ -145,9 +153,16 @@ export async function startService(
       logger: serviceLogger,
       clock,
     });
+    const sessions = new SessionStore({
+      dataSource,
+      cookieName: sessionCookieName(serviceId, config.BASE_URL),
+      logger: serviceLogger,
+      clock,
+    });
     const auth = await createAuthenticator({
       dataSource,
       tokens,
+      sessions,
       logger: serviceLogger,
       loginFailures: new RateLimiter({
         limit: config.LOGIN_FAILURE_LIMIT_PER_MINUTE,
@@ -194,6 +209,7 @@ export async function startService(
       peers,
       peerTrust,
       auth,
+      sessions,
       clock,
     };
 
@@ -280,9 +296,23 @@ function createApp(definition: ServiceDefinition, context: ServiceContext): expr
       }),
     }),
   );
+  api.use(
+    createAdminPageApi({
+      sessions: context.sessions,
+      auth: context.auth,
+      dataSource: context.dataSource,
+      apiPrefix: definition.apiPrefix,
+      baseUrl: context.config.BASE_URL,
+      clock: context.clock,
+    }),
+  );
   if (definition.routes) api.use(definition.routes(context));
 
   app.use(definition.apiPrefix, api);
+  if (definition.adminPageDir) {
+    app.use('/ui', createAdminPageRouter({ pageDir: definition.adminPageDir }));
+    app.get('/', (_req, res) => res.redirect('/ui/'));
+  }
   app.use(notFoundHandler);
   app.use(createErrorHandler(context.logger));
   return app;

@@ -28,20 +28,25 @@ export function usernameOf(req: Request): string {
   return req.principal?.kind === 'user' ? req.principal.username : 'admin';
 }
 
-/** Reads the credentials of a request: HTTP Basic or a bearer access token. */
+/** Reads the credentials of a request: HTTP Basic, a bearer access token or a browser session. */
 export async function createAuthenticator(options: {
   dataSource: DataSource;
   tokens: TokenService;
   logger: Logger;
   /** Counts failed Basic logins per client; over the limit, logins get 429 before any hashing. */
   loginFailures: RateLimiter;
+  /** Browser sessions of the admin page, checked when a request has no Authorization header. */
+  sessions?: { principalOf(req: Request): Promise<Principal> };
 }) {
   const DUMMY_HASH = await hashPassword(randomBytes(16).toString('hex'));
   const users = options.dataSource.getRepository<UserRecord>(Entities.user);
 
   async function principalOf(req: Request): Promise<Principal> {
     const header = req.headers.authorization;
-    if (!header) throw unauthorized();
+    if (!header) {
+      if (options.sessions) return options.sessions.principalOf(req);
+      throw unauthorized();
+    }
 
     const [scheme, value = ''] = header.split(' ', 2);
     if (scheme.toLowerCase() === 'basic') {
@@ -108,7 +113,7 @@ export async function createAuthenticator(options: {
     };
   }
 
-  return { requireAdmin: requireScope(ADMIN_SCOPE), requireScope };
+  return { requireAdmin: requireScope(ADMIN_SCOPE), requireScope, principalOf };
 }
 
 export type Authenticator = Awaited<ReturnType<typeof createAuthenticator>>;

@@ -90,3 +90,16 @@ export interface PeerCredentialRecord {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/**
+ * A signed-in browser session of the admin web page. The session token itself is never stored:
+ * `id` is its SHA-256 hash.
+ */
+export interface AdminSessionRecord {
+  id: string;
+  username: string;
+  /** Token that every state-changing request of the session sends in the X-CSRF-Token header. */
+  csrfToken: string;
+  createdAt: Date;
+  expiresAt: Date;
+}

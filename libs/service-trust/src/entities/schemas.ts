@@ -2,6 +2,7 @@ import { EntitySchema } from 'typeorm';
 
 import { timestampType, type Dialect } from '../db/dialect';
 import type {
+  AdminSessionRecord,
   AuditEventRecord,
   PairingRecord,
   PeerCredentialRecord,
@@ -20,6 +21,7 @@ export const Entities = {
   pairing: 'Pairing',
   auditEvent: 'AuditEvent',
   peerCredential: 'PeerCredential',
+  adminSession: 'AdminSession',
 } as const;
 
 /** Builds the entities that every service stores, with column types for `dialect`. */
@@ -135,6 +137,18 @@ export function serviceTrustEntities(dialect: Dialect): EntitySchema<any>[] {
       indices: [
         { name: 'uq_peer_credentials_peer', columns: ['useCase', 'peerBaseUrl'], unique: true },
       ],
+    }),
+    new EntitySchema<AdminSessionRecord>({
+      name: Entities.adminSession,
+      tableName: 'admin_sessions',
+      columns: {
+        id: { type: 'varchar', length: 64, primary: true },
+        username: { type: 'varchar', length: 64 },
+        csrfToken: { name: 'csrf_token', type: 'varchar', length: 64 },
+        createdAt: { name: 'created_at', type: timestamp },
+        expiresAt: { name: 'expires_at', type: timestamp },
+      },
+      indices: [{ name: 'idx_admin_sessions_expires_at', columns: ['expiresAt'] }],
     }),
   ];
 }
