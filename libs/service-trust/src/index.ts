@@ -21,3 +21,6 @@ export * from './trust/peer-trust';
 export * from './http/redact';
 export * from './run';
 export * from './http/rate-limiter';
+export * from './observability/metrics';
+export * from './observability/openapi';
+export * from './observability/request-context';
