@@ -35,6 +35,7 @@ import {
   type ApiOperation,
 } from './observability/openapi';
 import { bindRequestContext } from './observability/request-context';
+import { GracefulShutdown } from './http/graceful-shutdown';
 import { rootOperations, serviceTrustOperations } from './http/service-trust-api';
 
 /** Everything a service's own routes need, built once at start. */
@@ -223,7 +224,7 @@ export async function startService(
       metrics,
     };
 
-    const shutdown = { started: false };
+    const shutdown = new GracefulShutdown();
     const app = createApp(definition, context, shutdown);
     const server = await listen(app, config.PORT, config.HOST);
     const port = (server.address() as AddressInfo).port;
@@ -235,16 +236,10 @@ export async function startService(
 
     let closing: Promise<void> | undefined;
     const close = async () => {
-      shutdown.started = true;
-      const inFlight = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // A client that holds a connection open past the timeout is cut off.
-      const timer = setTimeout(() => {
-        serviceLogger.warn('requests still in flight at the shutdown timeout; closing them');
-        server.closeAllConnections();
-      }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
-      await Promise.all([inFlight, stopBackground?.()]);
-      clearTimeout(timer);
+      await Promise.all([
+        shutdown.drain(server, config.SHUTDOWN_TIMEOUT_SECONDS * 1000, serviceLogger),
+        stopBackground?.(),
+      ]);
       await states?.close();
       await dataSource.destroy();
       serviceLogger.info('service stopped');
@@ -267,7 +262,7 @@ export async function startService(
 function createApp(
   definition: ServiceDefinition,
   context: ServiceContext,
-  shutdown: { started: boolean },
+  shutdown: GracefulShutdown,
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -295,12 +290,7 @@ function createApp(
   );
   app.use(bindRequestContext);
   app.use(context.metrics.timeRequests(definition.apiPrefix));
-  app.use((_req, res, next) => {
-    // While shutting down, a kept-alive connection is closed after its response, so that
-    // clients reconnect to another replica.
-    if (shutdown.started) res.setHeader('Connection', 'close');
-    next();
-  });
+  app.use(shutdown.track);
   app.use(`${definition.apiPrefix}/service_trust/exchange`, (req, res, next) => {
     if (req.method === 'POST')
       res.once('finish', () => context.metrics.countExchange(res.statusCode));
