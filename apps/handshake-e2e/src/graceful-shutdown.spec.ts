@@ -14,7 +14,7 @@ import { startBuiltService, type ServiceProcess } from './processes';
 const ADMIN_PASSWORD = 'graceful-shutdown-admin';
 
 /**
- * Starts an HTTP relay to `targetPort` that holds every response until `release` is called, so
+ * Starts an HTTP relay to `targetPort` that delays every response until `release` is called, so
  * that a request to a service behind it stays in flight for as long as a test needs.
  */
 async function startHoldingRelay(targetPort: number) {
@@ -95,7 +95,7 @@ describe('graceful shutdown', () => {
       `http://127.0.0.1:${jpdPort}/access/api/v1/service_trust/pairing/mission-control`,
       { method: 'POST', authorization: admin },
     );
-    // Mission Control fetches the JPD's keys through the relay, which holds the response.
+    // Mission Control fetches the JPD's keys through the relay, which delays the response.
     const adding = requestJson(`${mc.url}/mc/api/v1/jpds`, {
       method: 'POST',
       authorization: admin,

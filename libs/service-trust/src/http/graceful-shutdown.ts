@@ -5,9 +5,9 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 
 /**
- * Tracks the responses of a server so that it can shut down without cutting a request short:
- * the server stops accepting connections, each response still to be sent closes its connection,
- * and kept-alive connections close as soon as they fall idle.
+ * Tracks the responses of a server so that it can shut down without cutting a request short.
+ * The server stops accepting connections, and each response still to be sent closes its
+ * connection. Kept-alive connections close as soon as they fall idle.
  */
 export class GracefulShutdown {
   private readonly open = new Set<ServerResponse>();
@@ -27,8 +27,8 @@ export class GracefulShutdown {
   };
 
   /**
-   * Stops `server` from accepting connections and resolves once every request in flight has
-   * been answered. After `timeoutMs` the remaining connections are closed.
+   * Stops `server` from accepting connections and resolves once the response to every request in
+   * flight has been sent. After `timeoutMs` the remaining connections are closed.
    */
   async drain(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
     this.started = true;
