@@ -105,6 +105,7 @@ describe.each(testDialects())('operations endpoints on %s', (dialect) => {
     expect(sample(text, 'http_request_duration_seconds_count', exchangeRoute)).toBe(2);
     const tokenRoute = { route: '/access/api/v1/tokens/:id', method: 'DELETE' };
     expect(sample(text, 'http_request_duration_seconds_count', tokenRoute)).toBe(1);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
     expect(text).not.toMatch(JWT_PATTERN);
   });
 

@@ -39,7 +39,7 @@ export function createHealthRouter(options: {
   });
 
   router.get('/metrics', async (_req, res) => {
-    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+    res.type(options.metrics.registry.contentType).send(await options.metrics.render());
   });
 
   return router;

@@ -8,6 +8,20 @@ export type ExchangeOutcome =
   'success' | 'invalid_token' | 'replayed' | 'invalid_request' | 'rate_limited' | 'error';
 
 /**
+ * Metrics of the Node.js process, such as memory and event loop delay. They are collected once
+ * per process, because each collection starts observers that cannot be stopped.
+ */
+let processRegistry: Registry | undefined;
+
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
  * Prometheus metrics of one service. Each service has its own registry, so several services in
  * one process (as in the tests) keep separate counts.
  */
@@ -51,7 +65,15 @@ export class ServiceMetrics implements TokenMetrics {
 
   constructor(labels: { service: string }) {
     this.registry.setDefaultLabels(labels);
-    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Renders the process metrics and this service's metrics in the Prometheus text format. */
+  async render(): Promise<string> {
+    const [process, service] = await Promise.all([
+      processMetrics().metrics(),
+      this.registry.metrics(),
+    ]);
+    return `${process}\n${service}`;
   }
 
   pairingTokenIssued(useCase: string): void {
