@@ -63,8 +63,8 @@ export interface ServiceContext {
 export interface ServiceDefinition {
   /** Name used in logs, e.g. `jpd-access`. */
   name: string;
-  /** One sentence on what the service does, for its API reference. */
-  description: string;
+  /** One sentence on what the service does, for its API reference; the name when unset. */
+  description?: string;
   /** Prefix of the service id, e.g. `jfac`. */
   serviceIdPrefix: string;
   /** Path prefix of the REST API, e.g. `/access/api/v1`. */
@@ -308,7 +308,7 @@ function createApp(
   const openApi = buildOpenApiDocument({
     title: definition.name,
     version: definition.version,
-    description: definition.description,
+    description: definition.description ?? definition.name,
     apiPrefix: definition.apiPrefix,
     operations: [...rootOperations, ...serviceTrustOperations, ...(definition.operations ?? [])],
   });
