@@ -39,7 +39,17 @@ export function build() {
 }
 
 const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-const HIDDEN = new Set(['level', 'time', 'service', 'name', 'serviceId', 'msg', 'pid', 'hostname']);
+const HIDDEN = new Set([
+  'level',
+  'time',
+  'service',
+  'name',
+  'serviceId',
+  'msg',
+  'pid',
+  'hostname',
+  'reqId',
+]);
 
 /** Turns one pino JSON line into a short line for a terminal. */
 function formatLine(app, line) {

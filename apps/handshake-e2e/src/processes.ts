@@ -14,14 +14,19 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `dist/apps/<app>/main.js` with `env` and waits until its ping responds. */
+/**
+ * Starts `main.js` of a bundle (by default `dist/apps/<app>`) in the bundle's folder with `env`,
+ * and waits until its ping responds. It listens on `env.PORT` when set, else on a free port.
+ */
 export async function startBuiltService(
   app: 'jpd-access' | 'mission-control',
   env: Record<string, string>,
+  bundleDir = path.join(root, 'dist', 'apps', app),
 ): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', app, 'main.js')], {
+  const child = spawn(process.execPath, [path.join(bundleDir, 'main.js')], {
+    cwd: bundleDir,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), BASE_URL: url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

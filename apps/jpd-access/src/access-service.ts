@@ -18,6 +18,8 @@ export const VERSION = '0.1.0';
 export function accessService(config: AccessConfig): ServiceDefinition {
   return {
     name: 'jpd-access',
+    description:
+      'The Access service of a JPD: it issues pairing tokens and exchanges them for master tokens.',
     serviceIdPrefix: 'jfac',
     apiPrefix: '/access/api/v1',
     useCases: ['mission-control'],

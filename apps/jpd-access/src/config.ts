@@ -9,7 +9,8 @@ import { z } from 'zod';
 /** Default port of the Access service. */
 export const DEFAULT_PORT = 8040;
 
-const accessEnvSchema = commonEnvSchema(DEFAULT_PORT, 'jpd-access').extend({
+/** Environment variables that the Access service reads, with their defaults. */
+export const accessEnvSchema = commonEnvSchema(DEFAULT_PORT, 'jpd-access').extend({
   /** Seconds between two heartbeats to each Mission Control with two-way trust; 0 turns them off. */
   HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });

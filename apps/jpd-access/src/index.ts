@@ -4,7 +4,7 @@ import { accessService } from './access-service';
 import { loadConfig } from './config';
 
 export { accessService, VERSION } from './access-service';
-export { DEFAULT_PORT, loadConfig, type AccessConfig } from './config';
+export { accessEnvSchema, DEFAULT_PORT, loadConfig, type AccessConfig } from './config';
 
 /** Starts the Access service with configuration read from `env`. */
 export function startAccessService(

@@ -10,7 +10,8 @@ import { z } from 'zod';
 /** Default port of Mission Control. */
 export const DEFAULT_PORT = 8080;
 
-const missionControlEnvSchema = commonEnvSchema(DEFAULT_PORT, 'mission-control').extend({
+/** Environment variables that Mission Control reads, with their defaults. */
+export const missionControlEnvSchema = commonEnvSchema(DEFAULT_PORT, 'mission-control').extend({
   /** Seconds between two status probes of every JPD; 0 turns periodic probes off. */
   PROBE_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   /** Calls back a JPD whose pairing token has a pairing URL, so that trust runs both ways. */

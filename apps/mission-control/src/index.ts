@@ -3,7 +3,12 @@ import { startService, type Clock, type Logger, type RunningService } from '@ser
 import { loadConfig } from './config';
 import { missionControlService } from './mission-control-service';
 
-export { DEFAULT_PORT, loadConfig, type MissionControlConfig } from './config';
+export {
+  DEFAULT_PORT,
+  loadConfig,
+  missionControlEnvSchema,
+  type MissionControlConfig,
+} from './config';
 export { missionControlService, VERSION } from './mission-control-service';
 export type { JpdView } from './jpds/jpd-registry';
 

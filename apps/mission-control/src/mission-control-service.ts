@@ -7,6 +7,8 @@ import { CreateJpdsTable1764806500000 } from './jpds/1764806500000-create-jpds-t
 import { AddTwoWayColumns1764900100000 } from './jpds/1764900100000-add-two-way-columns';
 import { jpdEntities } from './jpds/jpd-record';
 import { JpdRegistry } from './jpds/jpd-registry';
+import { jpdOperations } from './jpds/jpd-api';
+import { createJpdMetrics } from './jpds/jpd-metrics';
 import { createJpdRouter } from './jpds/jpd-router';
 
 /** Files of the admin page, beside this file in the sources and beside the bundle in dist. */
@@ -28,6 +30,8 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
 
   return {
     name: 'mission-control',
+    description:
+      'Mission Control: it pairs with JPDs through their pairing tokens and probes their status.',
     serviceIdPrefix: 'jfmc',
     apiPrefix: '/mc/api/v1',
     useCases: ['jpd'],
@@ -35,6 +39,7 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
     adminPageDir: ADMIN_PAGE_DIR,
     entities: jpdEntities,
     migrations: [CreateJpdsTable1764806500000, AddTwoWayColumns1764900100000],
+    operations: jpdOperations,
     routes(context) {
       const pairing = new PairingClient({
         peers: context.peers,
@@ -54,6 +59,7 @@ export function missionControlService(config: MissionControlConfig): ServiceDefi
         secretBox: context.secretBox,
         logger: context.logger,
         twoWayTrust: config.TWO_WAY_TRUST,
+        metrics: createJpdMetrics(context.metrics.registry),
       });
       return createJpdRouter({ registry, auth: context.auth });
     },

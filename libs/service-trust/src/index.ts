@@ -24,3 +24,6 @@ export * from './http/rate-limiter';
 export * from './web/session-store';
 export * from './web/session-cookie';
 export * from './web/pairing-token-list';
+export * from './observability/metrics';
+export * from './observability/openapi';
+export * from './observability/request-context';

@@ -1,5 +1,7 @@
 import pino, { type Logger } from 'pino';
 
+import { currentRequestFields } from './observability/request-context';
+
 export type { Logger };
 
 /** Log paths that may hold a secret; pino replaces their values before a line is written. */
@@ -17,7 +19,10 @@ export const REDACTED_PATHS = [
   'access_token',
 ];
 
-/** Creates the JSON logger of a service, tagged with its name. */
+/**
+ * Creates the JSON logger of a service, tagged with its name. A line written while a request is
+ * handled also carries the request id as `reqId`.
+ */
 export function createLogger(options: {
   service: string;
   level?: string;
@@ -30,6 +35,7 @@ export function createLogger(options: {
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: currentRequestFields,
     },
     options.destination,
   );

@@ -62,3 +62,33 @@ describe('repeatEvery', () => {
     expect(runs).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('repeatEvery stop', () => {
+  it('waits for the run in progress', async () => {
+    let release: () => void = () => undefined;
+    let started = false;
+    let finished = false;
+    const stop = repeatEvery(
+      0.005,
+      async () => {
+        started = true;
+        await new Promise<void>((resolve) => (release = resolve));
+        finished = true;
+      },
+      silent,
+      'held task',
+    );
+    await waitFor(() => started);
+
+    let stopped = false;
+    const stopping = stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    const stoppedBeforeRelease = stopped;
+    release();
+    await stopping;
+
+    expect(stoppedBeforeRelease).toBe(false);
+    expect(finished).toBe(true);
+    expect(stopped).toBe(true);
+  });
+});

@@ -29,24 +29,30 @@ export function runMain(name: string, start: () => Promise<RunningService>): voi
 
 /**
  * Runs `task` every `intervalSeconds`, skipping a run while the previous one is still going, and
- * logs its failures. Returns a function that stops the timer.
+ * logs its failures. Returns a function that stops the timer and resolves once a run in progress
+ * has finished, so that shutdown can close the database after it.
  */
 export function repeatEvery(
   intervalSeconds: number,
   task: () => Promise<unknown>,
   logger: Logger,
   description: string,
-): () => void {
-  let running = false;
+): () => Promise<void> {
+  let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    task()
-      .catch((error: unknown) => logger.error({ err: error }, `${description} failed`))
+    running = task()
+      .then(
+        () => undefined,
+        (error: unknown) => logger.error({ err: error }, `${description} failed`),
+      )
       .finally(() => {
-        running = false;
+        running = undefined;
       });
   }, intervalSeconds * 1000);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -31,6 +31,21 @@ import { createAdminPageRouter } from './web/page-router';
 import { sessionCookieName } from './web/session-cookie';
 import { createAdminPageApi } from './web/admin-page-api';
 import { SessionStore } from './web/session-store';
+import { createHealthRouter } from './observability/health-routes';
+import { ServiceMetrics } from './observability/metrics';
+import {
+  buildOpenApiDocument,
+  renderApiReference,
+  type ApiOperation,
+} from './observability/openapi';
+import { bindRequestContext } from './observability/request-context';
+import { GracefulShutdown } from './http/graceful-shutdown';
+import {
+  adminPageOperations,
+  adminPageRootOperations,
+  rootOperations,
+  serviceTrustOperations,
+} from './http/service-trust-api';
 
 /** Everything a service's own routes need, built once at start. */
 export interface ServiceContext {
@@ -51,12 +66,16 @@ export interface ServiceContext {
   /** Browser sessions of the admin page. */
   sessions: SessionStore;
   clock: Clock;
+  /** Prometheus metrics; a service registers its own counters in `metrics.registry`. */
+  metrics: ServiceMetrics;
 }
 
 /** Settings and routes that make one service differ from the other. */
 export interface ServiceDefinition {
   /** Name used in logs, e.g. `jpd-access`. */
   name: string;
+  /** One sentence on what the service does, for its API reference; the name when unset. */
+  description?: string;
   /** Prefix of the service id, e.g. `jfac`. */
   serviceIdPrefix: string;
   /** Path prefix of the REST API, e.g. `/access/api/v1`. */
@@ -81,15 +100,25 @@ export interface ServiceDefinition {
   adminPageDir?: string;
   /** Adds the service's own routes, mounted under `apiPrefix`. */
   routes?: (context: ServiceContext) => Router;
-  /** Starts background work, such as periodic probes; returns a function that stops it. */
-  background?: (context: ServiceContext) => () => void;
+  /** The service's own routes for its OpenAPI document, with the schemas they validate with. */
+  operations?: readonly ApiOperation[];
+  /**
+   * Starts background work, such as periodic probes; returns a function that stops it and may
+   * resolve once work in progress has finished.
+   */
+  background?: (context: ServiceContext) => () => void | Promise<void>;
 }
 
 /** A service listening for requests. */
 export interface RunningService {
   context: ServiceContext;
+  app: express.Express;
   server: Server;
   port: number;
+  /**
+   * Shuts down gracefully: stops accepting connections and background work, lets requests in
+   * flight finish (for at most `SHUTDOWN_TIMEOUT_SECONDS`), then closes the database.
+   */
   close(): Promise<void>;
 }
 
@@ -142,6 +171,7 @@ export async function startService(
     });
 
     states = await TokenStateCache.create({ dataSource, logger: serviceLogger });
+    const metrics = new ServiceMetrics({ service: definition.name });
     const tokens = new TokenService({
       dataSource,
       keys,
@@ -152,6 +182,7 @@ export async function startService(
       masterTokenTtlSeconds: overrides.masterTokenTtlSeconds ?? DEFAULT_MASTER_TOKEN_TTL_SECONDS,
       logger: serviceLogger,
       clock,
+      metrics,
     });
     const sessions = new SessionStore({
       dataSource,
@@ -211,9 +242,11 @@ export async function startService(
       auth,
       sessions,
       clock,
+      metrics,
     };
 
-    const app = createApp(definition, context);
+    const shutdown = new GracefulShutdown();
+    const app = createApp(definition, context, shutdown);
     const server = await listen(app, config.PORT, config.HOST);
     const port = (server.address() as AddressInfo).port;
     const stopBackground = definition.background?.(context);
@@ -222,20 +255,23 @@ export async function startService(
       'service started',
     );
 
+    let closing: Promise<void> | undefined;
+    const close = async () => {
+      await Promise.all([
+        shutdown.drain(server, config.SHUTDOWN_TIMEOUT_SECONDS * 1000, serviceLogger),
+        stopBackground?.(),
+      ]);
+      await states?.close();
+      await dataSource.destroy();
+      serviceLogger.info('service stopped');
+    };
+
     return {
       context,
+      app,
       server,
       port,
-      async close() {
-        stopBackground?.();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await states?.close();
-        await dataSource.destroy();
-        serviceLogger.info('service stopped');
-      },
+      close: () => (closing ??= close()),
     };
   } catch (error) {
     await states?.close();
@@ -244,7 +280,11 @@ export async function startService(
   }
 }
 
-function createApp(definition: ServiceDefinition, context: ServiceContext): express.Express {
+function createApp(
+  definition: ServiceDefinition,
+  context: ServiceContext,
+  shutdown: GracefulShutdown,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -269,7 +309,46 @@ function createApp(definition: ServiceDefinition, context: ServiceContext): expr
       },
     }),
   );
+  app.use(bindRequestContext);
+  app.use(context.metrics.timeRequests(definition.apiPrefix));
+  app.use(shutdown.track);
+  app.use(`${definition.apiPrefix}/service_trust/exchange`, (req, res, next) => {
+    if (req.method === 'POST')
+      res.once('finish', () => context.metrics.countExchange(res.statusCode));
+    next();
+  });
   app.use(express.json({ limit: '64kb', strict: true }));
+
+  app.use(
+    createHealthRouter({
+      dataSource: context.dataSource,
+      metrics: context.metrics,
+      isShuttingDown: () => shutdown.started,
+    }),
+  );
+  const openApi = buildOpenApiDocument({
+    title: definition.name,
+    version: definition.version,
+    description: definition.description ?? definition.name,
+    apiPrefix: definition.apiPrefix,
+    operations: [
+      ...rootOperations,
+      ...(definition.adminPageDir ? adminPageRootOperations : []),
+      ...serviceTrustOperations,
+      ...adminPageOperations,
+      ...(definition.operations ?? []),
+    ],
+  });
+  const apiReference = renderApiReference(openApi);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.get('/api-docs', (_req, res) => {
+    res
+      .type('html')
+      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+      .send(apiReference);
+  });
 
   const api = express.Router();
   api.get('/system/ping', (_req, res) => {

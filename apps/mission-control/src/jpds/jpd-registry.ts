@@ -16,6 +16,7 @@ import {
 } from '@service-trust/server';
 import type { DataSource, Repository } from 'typeorm';
 
+import type { JpdMetrics } from './jpd-metrics';
 import { checkJpdStatus, masterTokenContext, sendTwoWayCallback } from './jpd-calls';
 import {
   JPD_ENTITY,
@@ -70,6 +71,7 @@ export class JpdRegistry {
       logger: Logger;
       /** Calls back JPDs whose pairing token has a pairing URL. */
       twoWayTrust: boolean;
+      metrics?: JpdMetrics;
     },
   ) {}
 
@@ -289,6 +291,7 @@ export class JpdRegistry {
       pairingToken: issued.pairing_token,
     });
 
+    this.options.metrics?.twoWayCallbacks.inc({ result: status });
     if (status === 'FAILED') {
       // The JPD did not take the token; revoking it leaves nothing usable behind. A token that
       // the JPD did exchange before its response was lost is already used and stays so.
@@ -328,6 +331,7 @@ export class JpdRegistry {
     const worker = async () => {
       for (let record = queue.shift(); record; record = queue.shift()) {
         await this.probeRecord(record).catch((error: unknown) => {
+          this.options.metrics?.probes.inc({ result: 'error' });
           this.options.logger.error({ err: error, jpd: jpdId(record!) }, 'jpd probe failed');
         });
       }
@@ -341,6 +345,7 @@ export class JpdRegistry {
       secretBox: this.options.secretBox,
       record,
     });
+    this.options.metrics?.probes.inc({ result: code });
     const checkedAt = new Date();
     if (code !== record.statusCode) {
       this.options.logger.info(

@@ -25,7 +25,7 @@ const tagsSchema = z.array(z.string().min(1).max(100)).max(50);
 
 const nameSchema = z.string().trim().min(1).max(200);
 
-const addJpdSchema = z.strictObject({
+export const addJpdSchema = z.strictObject({
   name: nameSchema,
   url: z.string().min(1).max(2048),
   token: z.string().min(1).max(16_384),
@@ -33,9 +33,9 @@ const addJpdSchema = z.strictObject({
   tags: tagsSchema.optional(),
 });
 
-const updateJpdSchema = addJpdSchema.partial();
+export const updateJpdSchema = addJpdSchema.partial();
 
-const listQuerySchema = z.strictObject({
+export const listQuerySchema = z.strictObject({
   name: z.string().optional(),
   url: z.string().optional(),
   tag: z.string().optional(),

@@ -88,6 +88,8 @@ export function commonEnvSchema(defaultPort: number, service: string) {
       .min(1_024)
       .max(16 * 1024 * 1024)
       .default(1024 * 1024),
+    /** Time that requests in flight get to finish after SIGTERM, in seconds. */
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).default(10),
   });
 }
 

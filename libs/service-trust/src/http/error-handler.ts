@@ -104,8 +104,18 @@ function describeBodyError(
  * Copies the parts of an error that are safe to log. A database error also carries its query
  * parameters, which may include encrypted secrets, so they are left out.
  */
-export function loggableError(error: unknown): Record<string, unknown> {
+export function loggableError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
   const code = (error as { code?: unknown }).code;
-  return { type: error.name, message: error.message, code, stack: error.stack };
+  const loggable: Record<string, unknown> = {
+    type: error.name,
+    message: error.message,
+    code,
+    stack: error.stack,
+  };
+  // The cause, such as the driver error behind a failed query, is copied with the same care, to
+  // a bounded depth because causes may form a cycle.
+  if (error.cause !== undefined && depth < 3)
+    loggable.cause = loggableError(error.cause, depth + 1);
+  return loggable;
 }

@@ -23,9 +23,9 @@ import type { TokenService } from '../trust/token-service';
 import { badRequest, HttpError, notFound } from './http-error';
 import { parseBody } from './validate';
 
-const revokePairingSchema = z.strictObject({ base_url: z.string().min(1).max(2048) });
+export const revokePairingSchema = z.strictObject({ base_url: z.string().min(1).max(2048) });
 
-const createTokenSchema = z.strictObject({
+export const createTokenSchema = z.strictObject({
   expires_in: z
     .number()
     .int()
@@ -43,7 +43,7 @@ const invalidPairingToken = (message: string) =>
     'WWW-Authenticate': 'Bearer error="invalid_token"',
   });
 
-const peerPairingSchema = z.strictObject({ pairing_token: z.string().min(1).max(16_384) });
+export const peerPairingSchema = z.strictObject({ pairing_token: z.string().min(1).max(16_384) });
 
 /** Default lifetime of an admin access token: 1 hour. */
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 60 * 60;

@@ -39,6 +39,12 @@ export interface AuthenticatedToken {
   record: TokenRecord;
 }
 
+/** Receives the token events that the service's metrics count. */
+export interface TokenMetrics {
+  pairingTokenIssued(useCase: UseCase): void;
+  tokenRevoked(kind: TokenKind): void;
+}
+
 /** Raised inside the exchange transaction when the conditional update matched no row. */
 class NotConsumed extends Error {}
 
@@ -60,6 +66,8 @@ export class TokenService {
       masterTokenTtlSeconds: number;
       logger: Logger;
       clock?: Clock;
+      /** Counts issued pairing tokens and revocations, for the service's metrics. */
+      metrics?: TokenMetrics;
     },
   ) {}
 
@@ -116,6 +124,7 @@ export class TokenService {
       { tokenId: id, useCase: request.useCase, expiresIn: request.expiresIn },
       'pairing_token.issued',
     );
+    this.options.metrics?.pairingTokenIssued(request.useCase);
     return { pairing_token: token, token_id: id, expires_in: request.expiresIn };
   }
 
@@ -431,6 +440,7 @@ export class TokenService {
         .update({ id, status: 'active' }, { status: 'revoked', revokedAt: now });
       await this.options.states.announceRevoked(manager, [id]);
       this.options.logger.info({ tokenId: id, kind: record.kind }, `${record.kind}_token.revoked`);
+      if (record.status === 'active') this.options.metrics?.tokenRevoked(record.kind);
       return true;
     });
     this.options.states.forget([id]);
@@ -487,6 +497,7 @@ export class TokenService {
         { pairingId: pairing.id, masterTokenId: pairing.masterTokenId },
         'master_token.revoked',
       );
+      this.options.metrics?.tokenRevoked('master');
     }
     const revoked = active.map((pairing) => pairing.masterTokenId);
     await this.options.states.announceRevoked(manager, revoked);
