@@ -11,7 +11,7 @@ export interface LoadRequest {
   form?: string;
 }
 
-/** A response as the load generator sees it. */
+/** A response with the latency that the load generator measured. */
 export interface LoadResponse {
   status: number;
   body: string;

@@ -1,5 +1,6 @@
 // Entry of `npm run bench` after bench/run.mjs bundled it: runs the benchmarks and writes the
-// Markdown report. Options: --smoke (tiny counts), --output FILE, --keep (keep logs and data).
+// Markdown report. Options: --smoke (tiny counts), --output FILE, --keep (keep logs and data),
+// --only a,b (run only these scenarios and print their figures without writing the report).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -15,14 +16,21 @@ async function main(): Promise<void> {
       ? path.resolve(args[outputIndex + 1])
       : path.join(root, 'docs', 'benchmarks.md');
   const smoke = args.includes('--smoke');
+  const onlyIndex = args.indexOf('--only');
+  const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined;
 
   const results = await runBenchmarks({
     root,
     settings: smoke ? SMOKE_SETTINGS : FULL_SETTINGS,
     openInfoScript: path.join(__dirname, 'access-with-open-info.js'),
     algorithm: process.env.SIGNING_ALGORITHM,
-    keepWorkDir: args.includes('--keep'),
+    keepWorkDir: args.includes('--keep') || process.env.BENCH_CPU_PROFILE === '1',
+    only,
   });
+  if (only) {
+    process.stderr.write('Partial run: the figures are above, and the report was not written.\n');
+    return;
+  }
 
   // The speed work and other remarks are written by hand in bench/notes.md and kept across runs.
   const notesFile = path.join(root, 'bench', 'notes.md');

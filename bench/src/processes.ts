@@ -23,13 +23,17 @@ export async function startServer(options: {
   env: Record<string, string>;
   readyPath: string;
   logDir: string;
-  nodeArgs?: string[];
 }): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+  // BENCH_CPU_PROFILE=1 writes a V8 CPU profile of every server into <logDir>/profiles.
+  const profile =
+    process.env.BENCH_CPU_PROFILE === '1'
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.logDir, 'profiles')}`]
+      : [];
+  const child = spawn(process.execPath, [...profile, options.script], {
     env: {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',

@@ -182,7 +182,7 @@ export async function generateAndExchange(
   return exchangeTokens(service, tokens, concurrency, `${label}: exchanging`);
 }
 
-/** One line about a load result, for progress output. */
+/** Formats a load result as one line of progress output. */
 export function describe(result: LoadResult): string {
   return (
     `${result.requests} requests, ${result.throughput.toFixed(0)}/s, ` +
