@@ -76,6 +76,9 @@ export function renderReport(results: BenchResults, notes: string[] = []): strin
     `- CPU: ${machine.cpuModel}, ${machine.cores} cores`,
     `- Memory: ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB`,
     `- Node.js ${machine.node}, ${machine.platform}`,
+    `- Load average (1 minute) at the start and the end: ${machine.loadAverage.start.toFixed(1)} ` +
+      `and ${machine.loadAverage.end.toFixed(1)}. The start is other programs' work; above ` +
+      `${machine.cores}, they competed with the benchmark and the figures are noisy.`,
     `- Signing algorithm: ${results.algorithm}; services log at level info to a file`,
     `- Databases: ${results.dialects.join(', ')}` +
       (results.postgres.source ? ` (PostgreSQL from ${results.postgres.source})` : ''),

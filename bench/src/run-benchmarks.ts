@@ -59,6 +59,8 @@ export interface Machine {
   memoryBytes: number;
   node: string;
   platform: string;
+  /** One-minute load averages at the start and the end of the run, to show other work on the machine. */
+  loadAverage: { start: number; end: number };
 }
 
 /** Everything one run measured. */
@@ -93,6 +95,7 @@ export async function runBenchmarks(options: {
   const wanted = (scenario: string) => !options.only || options.only.includes(scenario);
   const { settings } = options;
   const startedAt = new Date();
+  const startLoad = os.loadavg()[0];
   const algorithm = options.algorithm ?? 'ES256';
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-trust-bench-'));
   process.stderr.write(`Benchmark logs and data: ${workDir}\n`);
@@ -167,7 +170,7 @@ export async function runBenchmarks(options: {
     return {
       startedAt,
       finishedAt: new Date(),
-      machine: describeMachine(),
+      machine: describeMachine(startLoad),
       settings,
       algorithm,
       dialects,
@@ -188,7 +191,7 @@ export async function runBenchmarks(options: {
   }
 }
 
-function describeMachine(): Machine {
+function describeMachine(startLoad: number): Machine {
   const cpus = os.cpus();
   return {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
@@ -196,5 +199,6 @@ function describeMachine(): Machine {
     memoryBytes: os.totalmem(),
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: { start: startLoad, end: os.loadavg()[0] },
   };
 }
