@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 
 import { generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
-/** Operations per second of plain jose on one thread, the ceiling of anything that signs. */
+/** Operations per second of plain jose, one operation after another. */
 export interface CryptoLimit {
   algorithm: string;
   signPerSecond: number;
   verifyPerSecond: number;
-  /** Exchanges per second if one core did nothing but one verification and one signature each. */
+  /** Exchanges per second if each did nothing but one verification and one signature. */
   exchangeCeiling: number;
 }
 
 /**
  * Signs and verifies a JWT shaped like a master token with jose, each for `durationMs`, in this
- * process. The server is single-threaded, so one core is its ceiling.
+ * process. WebCrypto runs each operation on the libuv thread pool, so concurrent callers on more
+ * than one core can exceed these rates.
  */
 export async function measureCryptoLimit(
   algorithm: string,

@@ -23,7 +23,7 @@ import {
 } from './scenarios';
 import type { BenchDialect, BenchEnvironment } from './services';
 
-/** Sizes of `npm run bench`, about 10 to 15 minutes on two cores. */
+/** Sizes of `npm run bench`, 7 to 15 minutes on two cores, depending on their other load. */
 export const FULL_SETTINGS: BenchSettings = {
   concurrencies: [1, 16, 64],
   exchanges: 2_000,

@@ -58,6 +58,8 @@ export interface MemoryMeasurement {
   beforeBytes: number;
   afterBytes: number;
   peakBytes: number;
+  /** Resident memory after each batch, in order. */
+  batchBytes: number[];
   result: LoadResult;
 }
 
@@ -310,14 +312,14 @@ export async function benchmarkMemory(
     await generateAndExchange(service, settings.warmup, 16, `${app} memory warm-up`);
     const pid = service.server.child.pid!;
     const beforeBytes = residentBytes(pid);
-    let peakBytes = beforeBytes;
+    const batchBytes: number[] = [];
     const results: LoadResult[] = [];
 
     for (let done = 0; done < settings.memoryExchanges; done += settings.memoryBatch) {
       const count = Math.min(settings.memoryBatch, settings.memoryExchanges - done);
       const label = `${app} memory ${done + count}/${settings.memoryExchanges}`;
       results.push(await generateAndExchange(service, count, 16, label));
-      peakBytes = Math.max(peakBytes, residentBytes(pid));
+      batchBytes.push(residentBytes(pid));
     }
 
     const afterBytes = residentBytes(pid);
@@ -327,7 +329,8 @@ export async function benchmarkMemory(
       exchanges: settings.memoryExchanges,
       beforeBytes,
       afterBytes,
-      peakBytes: Math.max(peakBytes, afterBytes),
+      peakBytes: Math.max(beforeBytes, afterBytes, ...batchBytes),
+      batchBytes,
       result: combine(results),
     };
   } finally {
