@@ -13,7 +13,7 @@ export const AUTH_THROUGHPUT_TARGET = 0.85;
 /**
  * Minimum exchange throughput relative to oidc-provider's token endpoint.
  *
- * NOTE: the exchange reaches about 0.2 to 0.3 of it on two cores. It writes a database
+ * NOTE: the exchange reaches about 0.2 to 0.4 of it on two cores. It writes a database
  * transaction through TypeORM, and oidc-provider writes nothing durable. bench/notes.md has the
  * profile.
  */
