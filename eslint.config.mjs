@@ -43,6 +43,7 @@ const TEST_FILES = [
   '**/testing/**/*.ts',
   '**/*harness.ts',
   'apps/handshake-e2e/**/*.ts',
+  'bench/**/*.ts',
 ];
 
 export default [

@@ -69,3 +69,4 @@ export async function requestJson<Body = any>(
 
 export * from './databases';
 export * from './schema';
+export * from './postgres-cluster';

@@ -29,6 +29,7 @@ import type { AuditEventRecord, PairingRecord, TokenKind, TokenRecord } from '..
 import type { Logger } from '../logger';
 import type { KeyStore } from './key-store';
 import type { TokenStateCache } from './token-state-cache';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /** Source of the current time; tests inject one to check expiry. */
 export type Clock = () => Date;
@@ -55,6 +56,9 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
  * database, so every replica on the same database agrees on it.
  */
 export class TokenService {
+  /** Master and admin tokens verified recently; peers send the same master token on every call. */
+  private readonly verifiedAccessTokens = new VerifiedTokenCache<AccessTokenClaims>();
+
   constructor(
     private readonly options: {
       dataSource: DataSource;
@@ -184,7 +188,12 @@ export class TokenService {
    * @throws {InvalidTokenError} when the token is invalid, unknown, revoked or expired.
    */
   async authenticate(token: string): Promise<AuthenticatedToken> {
-    const claims = await this.verify(token, ACCESS_TOKEN_TYPE, accessTokenClaimsSchema);
+    const nowMs = this.now().getTime();
+    let claims = this.verifiedAccessTokens.get(token, nowMs);
+    if (!claims) {
+      claims = await this.verify(token, ACCESS_TOKEN_TYPE, accessTokenClaimsSchema);
+      this.verifiedAccessTokens.set(token, claims, nowMs);
+    }
     const record = await this.options.states.get(claims.jti);
 
     if (!record || record.kind === 'pairing') {
