@@ -12,6 +12,8 @@ runMain('jpd-access (benchmark)', () => {
   return startService(
     {
       ...definition,
+      // This bundle sits in dist/bench, away from the admin page's files, and needs no page.
+      adminPageDir: undefined,
       routes: (context) => {
         const router = express.Router();
         router.get('/bench/system/info', (_req, res) => {
