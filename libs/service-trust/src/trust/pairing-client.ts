@@ -164,6 +164,8 @@ export class PairingClient {
         const response = await this.options.peers.request(exchangeUrl, init);
         if (retryAfterMs === undefined || !RETRIED_STATUSES.has(response.status)) return response;
       } catch (error) {
+        // NOTE: when every attempt loses its response, the peer keeps a pairing and a live
+        // master token that this service never received, until the peer's administrator revokes it.
         const lost = error instanceof PeerRequestError && error.responseLost;
         if (retryAfterMs === undefined || !lost) return this.call(exchangeUrl, init, error);
       }
