@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   basicAuth,
   makeTempDir,
+  readWholeDatabase,
   removeDir,
   requestJson,
   testDialects,
@@ -58,30 +59,6 @@ async function allKeySecrets(...services: TestService[]): Promise<string[]> {
     secrets.push(keyEncryptionKey, ...privateKeys);
   }
   return secrets;
-}
-
-/** Reads everything a service stored: the SQLite files, or every row of every table. */
-async function storedText(started: TestService): Promise<string> {
-  const url = started.service.context.config.DATABASE_URL;
-  if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length);
-    return [file, `${file}-wal`]
-      .filter((name) => fs.existsSync(name))
-      .map((name) => fs.readFileSync(name).toString('latin1'))
-      .join('\n');
-  }
-  const { dataSource } = started.service.context;
-  const tables: { table_name: string }[] = await dataSource.query(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-  );
-  const rows: string[] = [];
-  for (const { table_name: table } of tables) {
-    const dump: { row: string }[] = await dataSource.query(
-      `SELECT row_to_json(t)::text AS row FROM "${table}" t`,
-    );
-    rows.push(...dump.map(({ row }) => row));
-  }
-  return rows.join('\n');
 }
 
 describe.each(testDialects())('secrets through the whole handshake on %s', (dialect) => {
@@ -168,7 +145,10 @@ describe.each(testDialects())('secrets through the whole handshake on %s', (dial
 
   it('stores no token, password or private key in plain text', async () => {
     for (const started of [jpd, mc]) {
-      const stored = await storedText(started);
+      const stored = await readWholeDatabase(
+        started.service.context.dataSource,
+        started.service.context.config.DATABASE_URL,
+      );
       const { keyEncryptionKey, privateKeys } = await keySecretsOf(started);
       const secrets = [JPD_ADMIN_PASSWORD, MC_ADMIN_PASSWORD, keyEncryptionKey, ...privateKeys];
 

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-
-import { testDialects } from '@service-trust/server/testing';
+import { readWholeDatabase, testDialects } from '@service-trust/server/testing';
 
 import {
   addJpd,
@@ -174,7 +172,7 @@ describe.each(testDialects())('JPD registry on %s', (dialect) => {
         rows[0].encrypted_master_token,
         `jpd-master-token:${jpd.baseUrl}`,
       );
-      const stored = await readWholeDatabase(mc);
+      const stored = await readWholeDatabase(mc.service.context.dataSource, mc.database.url);
 
       expect(body.id).toMatch(JPD_ID_PATTERN);
       expect(rows).toHaveLength(1);
@@ -709,32 +707,4 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = done;
   });
   return { promise, resolve };
-}
-
-/**
- * Returns everything Mission Control stored: the bytes of the SQLite file and its write-ahead
- * log, or every row of every table on PostgreSQL.
- */
-async function readWholeDatabase(mc: MissionControlInstance): Promise<string> {
-  const url = mc.database.url;
-  if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length);
-    const parts = [file, `${file}-wal`]
-      .filter((name) => fs.existsSync(name))
-      .map((name) => fs.readFileSync(name).toString('latin1'));
-    return parts.join('\n');
-  }
-
-  const dataSource = mc.service.context.dataSource;
-  const tables: Array<{ table_name: string }> = await dataSource.query(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-  );
-  const dumps: string[] = [];
-  for (const { table_name: table } of tables) {
-    const rows: Array<{ row: string }> = await dataSource.query(
-      `SELECT row_to_json(t)::text AS row FROM "${table}" t`,
-    );
-    dumps.push(...rows.map((row) => row.row));
-  }
-  return dumps.join('\n');
 }
