@@ -1,6 +1,7 @@
 // The JPD Access admin page: generates pairing tokens and lists trusted peers and issued
 // pairing tokens, with revoke actions.
 import {
+  confirmAndRun,
   copyText,
   createApiClient,
   fillTable,
@@ -107,19 +108,16 @@ async function loadPeers() {
 }
 
 async function revokePairing(pairing) {
-  const message = document.getElementById('peers-message');
   const label = pairing.name ?? pairing.base_url;
-  if (!confirm('Revoke the trust of ' + label + '? Its master token stops working at once.'))
-    return;
-  try {
-    await api.request('DELETE', '/service_trust/pairings/' + encodeURIComponent(pairing.use_case), {
-      base_url: pairing.base_url,
-    });
-    await loadPeers();
-    showMessage(message, 'Revoked the trust of ' + label + '.', 'success');
-  } catch (error) {
-    showMessage(message, error.message, 'error');
-  }
+  await confirmAndRun(document.getElementById('peers-message'), {
+    question: 'Revoke the trust of ' + label + '? Its master token stops working at once.',
+    action: () =>
+      api.request('DELETE', '/service_trust/pairings/' + encodeURIComponent(pairing.use_case), {
+        base_url: pairing.base_url,
+      }),
+    reload: loadPeers,
+    done: 'Revoked the trust of ' + label + '.',
+  });
 }
 
 async function loadTokens() {
@@ -162,15 +160,12 @@ async function loadTokens() {
 }
 
 async function revokeToken(token) {
-  const message = document.getElementById('tokens-message');
-  if (!confirm('Revoke pairing token ' + token.token_id + '?')) return;
-  try {
-    await api.request('DELETE', '/tokens/' + encodeURIComponent(token.token_id));
-    await loadTokens();
-    showMessage(message, 'Revoked pairing token ' + token.token_id + '.', 'success');
-  } catch (error) {
-    showMessage(message, error.message, 'error');
-  }
+  await confirmAndRun(document.getElementById('tokens-message'), {
+    question: 'Revoke pairing token ' + token.token_id + '?',
+    action: () => api.request('DELETE', '/tokens/' + encodeURIComponent(token.token_id)),
+    reload: loadTokens,
+    done: 'Revoked pairing token ' + token.token_id + '.',
+  });
 }
 
 document.getElementById('refresh-peers').addEventListener('click', loadPeers);

@@ -1,6 +1,7 @@
 // The Mission Control admin page: adds a JPD from a pasted pairing token and lists the JPDs
 // with their status, trust and last heartbeat.
 import {
+  confirmAndRun,
   createApiClient,
   fillTable,
   formatTime,
@@ -97,15 +98,12 @@ async function loadJpds() {
 }
 
 async function deleteJpd(jpd) {
-  const message = document.getElementById('jpds-message');
-  if (!confirm('Delete ' + jpd.name + ' and its master token from Mission Control?')) return;
-  try {
-    await api.request('DELETE', '/jpds/' + encodeURIComponent(jpd.id));
-    await loadJpds();
-    showMessage(message, 'Deleted ' + jpd.name + '.', 'success');
-  } catch (error) {
-    showMessage(message, error.message, 'error');
-  }
+  await confirmAndRun(document.getElementById('jpds-message'), {
+    question: 'Delete ' + jpd.name + ' and its master token from Mission Control?',
+    action: () => api.request('DELETE', '/jpds/' + encodeURIComponent(jpd.id)),
+    reload: loadJpds,
+    done: 'Deleted ' + jpd.name + '.',
+  });
 }
 
 document.getElementById('refresh-jpds').addEventListener('click', loadJpds);

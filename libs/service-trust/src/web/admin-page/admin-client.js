@@ -145,6 +145,21 @@ export function showMessage(element, text, kind = '') {
 }
 
 /**
+ * Runs a state-changing `action` once the user confirms `question`, reloads the list it changed,
+ * and reports `done` or the error in the message element `element`.
+ */
+export async function confirmAndRun(element, { question, action, reload, done }) {
+  if (!confirm(question)) return;
+  try {
+    await action();
+    await reload();
+    showMessage(element, done, 'success');
+  } catch (error) {
+    showMessage(element, error.message, 'error');
+  }
+}
+
+/**
  * Creates an element with attributes and children. Strings become text nodes, never HTML, so
  * values from the API cannot inject markup.
  */
