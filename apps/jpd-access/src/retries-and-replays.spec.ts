@@ -26,14 +26,14 @@ describe.each(testDialects())('exchange retries and replays on %s', (dialect) =>
     await access?.dispose();
   });
 
-  /** An exchange body of a Mission Control of its own, with a request id. */
-  function consumer(requestId: string | undefined = randomUUID()) {
+  /** Builds the exchange body of a new Mission Control, with a request id unless it is null. */
+  function consumer(requestId: string | null = randomUUID()) {
     peerCount += 1;
     const body = exchangeRequest(
       `http://127.0.0.1:${19000 + peerCount}`,
       `jfmc@01jretrypeer${String(peerCount).padStart(13, '0')}`,
     );
-    return requestId === undefined ? body : { ...body, request_id: requestId };
+    return requestId === null ? body : { ...body, request_id: requestId };
   }
 
   const systemInfo = (master: ExchangeBody): Promise<JsonResponse> =>
@@ -140,7 +140,7 @@ describe.each(testDialects())('exchange retries and replays on %s', (dialect) =>
 
     it('rejects a request id when the first exchange sent none', async () => {
       const issued = await issuePairingToken(access);
-      const body = consumer(undefined);
+      const body = consumer(null);
       const master = await exchangeOrThrow(access, issued.pairing_token, body);
 
       const replay = await exchange(access, issued.pairing_token, {

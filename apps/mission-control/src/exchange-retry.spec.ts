@@ -44,7 +44,7 @@ describe.each(testDialects())('exchange retry from Mission Control on %s', (dial
 
     expect(added.status).toBe(201);
     expect(added.body.status.code).toBe('ONLINE');
-    // The JPD answered both exchanges: the first made the pairing, the retry renewed its token.
+    // The JPD handled both exchanges: the first made the pairing, the retry renewed its token.
     expect(statuses).toEqual([200, 200]);
     const pairings = await jpd.pairings();
     expect(pairings).toHaveLength(1);

@@ -24,8 +24,8 @@ export const exchangeRequestSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   /**
    * A random id the consumer chooses for this exchange. If the response is lost, the consumer
-   * may send the same token with the same request id again, within the token's lifetime, and
-   * get a new master token; the one issued before is revoked.
+   * may send the same token with the same request id again within the token's lifetime. It then
+   * gets a new master token, and the one issued before is revoked.
    */
   request_id: z
     .string()

@@ -28,10 +28,10 @@ const BROKEN_CONNECTION_MESSAGES = [
 ];
 
 /**
- * Tells whether `error` means the database cannot be reached or cannot take work for now (its
- * server is down, refuses connections, dropped the connection, or the SQLite file is locked by
- * another process or cannot be written), as opposed to a fault in the request or in this service.
- * Such a request can be repeated later.
+ * Tells whether `error` means the database cannot be reached or cannot take work for now: its
+ * server is down, refuses or dropped the connection, or the SQLite file is locked by another
+ * process or cannot be written. Such a request can be repeated later, unlike one that failed
+ * because of the request itself or a fault in this service.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (const candidate of [error, (error as { driverError?: unknown } | null)?.driverError]) {

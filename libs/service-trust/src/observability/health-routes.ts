@@ -9,7 +9,7 @@ const READINESS_TIMEOUT_MS = 2_000;
 
 /**
  * Routes that operators and orchestrators poll: `/healthz` (the process responds), `/readyz`
- * (the database answers a query; 503 otherwise or while the service shuts down) and `/metrics`
+ * (the database returns a query result; 503 otherwise or while the service shuts down) and `/metrics`
  * in the Prometheus text format. None of them needs credentials.
  */
 export function createHealthRouter(options: {
@@ -48,7 +48,10 @@ export function createHealthRouter(options: {
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`No answer within ${timeoutMs} ms.`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`The database query timed out after ${timeoutMs} ms.`)),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { errorBodySchema } from '@service-trust/pairing-protocol';
 import { z } from 'zod';
 
-/** Who may call an operation. */
+/** Caller that an operation accepts. */
 export type ApiCaller = 'anyone' | 'admin' | 'pairing token' | 'master token or admin';
 
 /**

@@ -12,7 +12,7 @@ const storage = new AsyncLocalStorage<RequestLogFields>();
 /**
  * Returns the log fields of the request being handled, or an empty object outside a request.
  * The logger adds them to each line, so the request id reaches lines written by code that never
- * sees the request, such as the token service.
+ * receives the request, such as the token service.
  */
 export function currentRequestFields(): Partial<RequestLogFields> {
   // A copy, because pino merges each line's fields into the object that the mixin returns.

@@ -143,8 +143,8 @@ export class PairingClient {
 
   /**
    * Presents `token` at the exchange URL. When the connection breaks before the response arrives,
-   * or the peer responds that it is unavailable for now, the same request, with the same request
-   * id, is sent again: the peer then issues a new master token for the pairing that the lost
+   * or the peer responds that it is unavailable for now, the same request is sent again with the
+   * same request id. The peer then issues a new master token for the pairing that the lost
    * response created, and revokes the lost one.
    */
   private async exchange(exchangeUrl: string, token: string): Promise<PeerResponse> {

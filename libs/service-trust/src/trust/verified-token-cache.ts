@@ -12,7 +12,7 @@ const MAX_AGE_MS = 60_000;
  * by the SHA-256 digest of the token text, so the cache keeps no usable token, and each one is
  * used only before the token's `exp` and for at most a minute.
  *
- * The cache only tells whether this exact text was verified. The caller still checks on every
+ * The cache only records whether this exact text was verified. The caller still checks on every
  * request whether the token is active.
  */
 export class VerifiedTokenCache<Claims extends { exp: number }> {
