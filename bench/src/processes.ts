@@ -85,3 +85,23 @@ export function residentBytes(pid: number): number {
   if (!Number.isFinite(kibibytes)) throw new Error(`ps printed no RSS for process ${pid}.`);
   return kibibytes * 1024;
 }
+
+/** Clock ticks per second of `/proc/<pid>/stat`; 100 on every Linux build that Node.js supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * Returns the CPU time, user plus system, that a process has used so far, in milliseconds, read
+ * from `/proc`. Returns undefined where there is no `/proc`, or when the process has exited.
+ */
+export function cpuMilliseconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name in parentheses may hold spaces, so the fields are counted after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+}

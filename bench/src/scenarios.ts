@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 import { LoadClient, runLoad, runTasks, type LoadResult } from './load';
-import { residentBytes, startServer, type ServerProcess } from './processes';
+import { cpuMilliseconds, residentBytes, startServer, type ServerProcess } from './processes';
 import { Progress } from './progress';
 import {
   describe,
@@ -42,6 +42,14 @@ export interface Measurement {
   dialect?: BenchDialect;
   concurrency: number;
   result: LoadResult;
+  /** CPU milliseconds per request of each process group, where `/proc` could be read. */
+  cpu?: CpuShare[];
+}
+
+/** CPU time that one group of processes spent per request of a measured run. */
+export interface CpuShare {
+  processes: string;
+  msPerRequest: number;
 }
 
 export interface AuthMeasurement {
@@ -76,8 +84,10 @@ export async function benchmarkExchange(
     for (const concurrency of settings.concurrencies) {
       const label = `exchange ${dialect} c=${concurrency}`;
       const tokens = await generatePairingTokens(access, settings.exchanges, label);
-      const result = await exchangeTokens(access, tokens, concurrency, `${label}: exchanging`);
-      measurements.push({ dialect, concurrency, result });
+      const { result, cpu } = await measureCpu({ 'jpd-access': [access.server] }, () =>
+        exchangeTokens(access, tokens, concurrency, `${label}: exchanging`),
+      );
+      measurements.push({ dialect, concurrency, result, cpu });
     }
     return measurements;
   } finally {
@@ -286,9 +296,12 @@ export async function benchmarkHandshake(
     try {
       await run(0, warmupRounds);
       const progress = new Progress(label, rounds * concurrency);
-      const result = await run(warmupRounds, rounds, progress);
+      const { result, cpu } = await measureCpu(
+        { 'mission-control': [mc.server], 'jpd-access': jpds.map((jpd) => jpd.server) },
+        () => run(warmupRounds, rounds, progress),
+      );
       progress.done(describe(result));
-      return { dialect, concurrency, result };
+      return { dialect, concurrency, result, cpu };
     } finally {
       client.close();
     }
@@ -383,6 +396,40 @@ async function measure(
   if (progress) progress.done(describe(result));
   else process.stderr.write(`  ${label}: ${describe(result)}\n`);
   return result;
+}
+
+/**
+ * Runs `load` and reads the CPU time that each group of `servers`, and this process as the load
+ * generator, used during it. Groups whose time could not be read are left out.
+ */
+async function measureCpu(
+  servers: Record<string, ServerProcess[]>,
+  load: () => Promise<LoadResult>,
+): Promise<{ result: LoadResult; cpu: CpuShare[] }> {
+  const read = (group: ServerProcess[]) => {
+    const times = group.map((server) => cpuMilliseconds(server.child.pid ?? -1));
+    return times.every((time) => time !== undefined)
+      ? times.reduce((sum: number, time) => sum + time, 0)
+      : undefined;
+  };
+  const before = Object.entries(servers).map(([name, group]) => [name, read(group)] as const);
+  const clientBefore = process.cpuUsage();
+  const result = await load();
+  const client = process.cpuUsage(clientBefore);
+
+  const cpu: CpuShare[] = [];
+  for (const [name, start] of before) {
+    const end = read(servers[name]);
+    if (start === undefined || end === undefined) continue;
+    cpu.push({ processes: name, msPerRequest: (end - start) / result.requests });
+  }
+  cpu.push({
+    processes: 'load generator',
+    msPerRequest: (client.user + client.system) / 1000 / result.requests,
+  });
+  const shares = cpu.map((share) => `${share.processes} ${share.msPerRequest.toFixed(2)} ms`);
+  process.stderr.write(`  CPU per request: ${shares.join(', ')}\n`);
+  return { result, cpu };
 }
 
 /** Adds up load results of consecutive runs; percentiles become the worst of the runs. */
