@@ -72,6 +72,23 @@ async function count(replica: RunningService, sql: string, parameters: unknown[]
   return Number(rows[0].count);
 }
 
+/**
+ * Calls `replica` with `bearer` every 10 ms until it stops answering 200, for at most 5 s.
+ * Returns the last status and the time it took.
+ */
+async function untilRejected(
+  replica: RunningService,
+  bearer: string,
+): Promise<{ status: number; afterMs: number }> {
+  const started = Date.now();
+  let status = 200;
+  while (status === 200 && Date.now() - started < 5_000) {
+    status = (await requestJson(`${urlOf(replica)}/system/info`, { authorization: bearer })).status;
+    if (status === 200) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { status, afterMs: Date.now() - started };
+}
+
 describe.each(testDialects())('replicas on %s', (dialect) => {
   const dir = makeTempDir(`replicas-${dialect}`);
   const replicaCount = dialect === 'postgres' ? 2 : 1;
@@ -206,16 +223,31 @@ describe.each(testDialects())('replicas on %s', (dialect) => {
       json: { base_url: consumer.base_url },
     });
     expect(revoked.status).toBe(204);
-    const revokedAt = Date.now();
+    const rejection = await untilRejected(last, bearer);
+    expect(rejection.status).toBe(401);
+    expect(rejection.afterMs).toBeLessThan(1_000);
+  });
 
-    let status = 200;
-    while (status === 200 && Date.now() - revokedAt < 5_000) {
-      status = (await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status;
-      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    const propagationMs = Date.now() - revokedAt;
-    expect(status).toBe(401);
-    expect(propagationMs).toBeLessThan(1_000);
+  it('rejects on every replica the master token that a re-pairing replaced', async () => {
+    const [first, last] = [replicas[0], replicas[replicas.length - 1]];
+    const earlier = await exchange(first, (await generate(first)).pairing_token);
+    expect(earlier.status).toBe(200);
+    const bearer = `Bearer ${earlier.body.access_token}`;
+    // The last replica now holds the earlier token as active in memory.
+    expect(
+      (await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status,
+    ).toBe(200);
+
+    const again = await exchange(first, (await generate(first)).pairing_token);
+    expect(again.status).toBe(200);
+
+    const rejection = await untilRejected(last, bearer);
+    expect(rejection.status).toBe(401);
+    expect(rejection.afterMs).toBeLessThan(1_000);
+    const latest = `Bearer ${again.body.access_token}`;
+    expect(
+      (await requestJson(`${urlOf(last)}/system/info`, { authorization: latest })).status,
+    ).toBe(200);
   });
 
   const postgresOnly = dialect === 'postgres' ? it : it.skip;

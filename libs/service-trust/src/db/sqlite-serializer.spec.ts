@@ -8,6 +8,7 @@ import type { AuditEventRecord } from '../entities/records';
 import { serviceTrustMigrations } from '../migrations';
 import { makeTempDir, removeDir } from '../testing';
 import { openDataSource } from './data-source';
+import { runOnSqlite } from './sqlite-serializer';
 
 const event = (type: string): AuditEventRecord => ({
   id: randomUUID(),
@@ -70,5 +71,25 @@ describe('SQLite transactions', () => {
     await succeeding;
     expect(await types()).toContain('succeeding');
     expect(await types()).not.toContain('failing');
+  });
+
+  it('keeps synchronous work run during a transaction that rolls back', async () => {
+    const failing = dataSource.transaction(async (manager) => {
+      await manager.getRepository(Entities.auditEvent).insert(event('rolled back'));
+      await pause();
+      throw new Error('roll back');
+    });
+    await pause();
+    const inserted = await runOnSqlite(dataSource, (db) => {
+      const row = event('synchronous');
+      return db
+        .prepare('INSERT INTO "audit_events" ("id", "type", "created_at") VALUES (?, ?, ?)')
+        .run(row.id, row.type, row.createdAt.toISOString()).changes;
+    });
+
+    await expect(failing).rejects.toThrow('roll back');
+    expect(inserted).toBe(1);
+    expect(await types()).toContain('synchronous');
+    expect(await types()).not.toContain('rolled back');
   });
 });

@@ -1,6 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+import type { Database } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
+
+/** Runs synchronous work on a data source's connection once no transaction is open on it. */
+type ExclusiveRunner = <T>(work: (db: Database) => T) => Promise<T>;
+
+const exclusiveRunners = new WeakMap<DataSource, ExclusiveRunner>();
 
 /**
  * Makes transactions on a better-sqlite3 data source exclusive. TypeORM runs every query of such a
@@ -20,6 +26,13 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
     while (owner !== undefined && context.getStore() !== owner) await released;
     return query(...args);
   }) as typeof runner.query;
+
+  // Synchronous work cannot interleave with anything, so it only waits for an open transaction.
+  const db = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+  exclusiveRunners.set(dataSource, async (work) => {
+    while (owner !== undefined && context.getStore() !== owner) await released;
+    return work(db);
+  });
 
   const transaction = dataSource.manager.transaction.bind(dataSource.manager);
   dataSource.manager.transaction = (async (...args: unknown[]) => {
@@ -41,4 +54,16 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
       release();
     }
   }) as typeof dataSource.manager.transaction;
+}
+
+/**
+ * Runs `work` on the better-sqlite3 connection of `dataSource` when no transaction started through
+ * TypeORM is open on it. `work` must be synchronous: nothing else can then run between its
+ * statements, so a `db.transaction` inside it needs no lock of its own.
+ */
+export function runOnSqlite<T>(dataSource: DataSource, work: (db: Database) => T): Promise<T> {
+  const run = exclusiveRunners.get(dataSource);
+  if (!run)
+    throw new Error('runOnSqlite needs a better-sqlite3 data source opened by openDataSource.');
+  return run(work);
 }

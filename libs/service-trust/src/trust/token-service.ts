@@ -27,6 +27,7 @@ import type { z } from 'zod';
 import { Entities } from '../entities/schemas';
 import type { AuditEventRecord, PairingRecord, TokenKind, TokenRecord } from '../entities/records';
 import type { Logger } from '../logger';
+import { ExchangeStore } from './exchange-store';
 import type { KeyStore } from './key-store';
 import type { TokenStateCache } from './token-state-cache';
 import { VerifiedTokenCache } from './verified-token-cache';
@@ -46,9 +47,6 @@ export interface TokenMetrics {
   tokenRevoked(kind: TokenKind): void;
 }
 
-/** Raised inside the exchange transaction when the conditional update matched no row. */
-class NotConsumed extends Error {}
-
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
@@ -58,6 +56,7 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 export class TokenService {
   /** Master and admin tokens verified recently; peers send the same master token on every call. */
   private readonly verifiedAccessTokens = new VerifiedTokenCache<AccessTokenClaims>();
+  private readonly exchanges: ExchangeStore;
 
   constructor(
     private readonly options: {
@@ -73,7 +72,9 @@ export class TokenService {
       /** Counts issued pairing tokens and revocations, for the service's metrics. */
       metrics?: TokenMetrics;
     },
-  ) {}
+  ) {
+    this.exchanges = new ExchangeStore(options.dataSource);
+  }
 
   private now(): Date {
     return this.options.clock?.() ?? new Date();
@@ -249,55 +250,28 @@ export class TokenService {
       token_type: 'Bearer',
     };
 
-    let replaced: string[] = [];
-    try {
-      await this.options.dataSource.transaction(async (manager) => {
-        const consumed = await manager
-          .createQueryBuilder()
-          .update(Entities.token)
-          .set({ status: 'used', usedAt: now, pairingId, exchangeRequestHash: requestHash })
-          // The stored use case must match the signed one too, as a second line of defence.
-          .where(
-            'id = :id AND kind = :kind AND use_case = :useCase AND status = :status AND expires_at > :now',
-            { id: claims.jti, kind: 'pairing', useCase, status: 'active', now },
-          )
-          .execute();
-        if (consumed.affected !== 1) throw new NotConsumed();
-
-        // Only the same peer's earlier pairing is replaced: a holder of another pairing token
-        // who claims the same base URL must not end that peer's trust.
-        replaced = await this.revokeActivePairings(
-          manager,
-          { useCase, peerBaseUrl: request.base_url, peerServiceId: request.service_id },
-          now,
-        );
-        await manager.getRepository<TokenRecord>(Entities.token).insert(
-          tokenRecord({
-            id: masterTokenId,
-            kind: 'master',
-            subject,
-            scope,
-            useCase,
-            expiresAt: new Date((seconds(now) + expiresIn) * 1000),
-            createdAt: now,
-            pairingId,
-          }),
-        );
-        await manager.getRepository<PairingRecord>(Entities.pairing).insert({
-          id: pairingId,
-          useCase,
-          peerServiceId: request.service_id,
-          peerBaseUrl: request.base_url,
-          peerName: request.name ?? null,
-          pairingTokenId: claims.jti,
-          masterTokenId,
-          status: 'active',
-          createdAt: now,
-          revokedAt: null,
-        });
-      });
-    } catch (error) {
-      if (!(error instanceof NotConsumed)) throw error;
+    const outcome = await this.exchanges.consume({
+      now,
+      pairingTokenId: claims.jti,
+      // The stored use case must match the signed one too, as a second line of defence.
+      useCase,
+      requestHash,
+      masterToken: {
+        id: masterTokenId,
+        subject,
+        scope,
+        expiresAt: new Date((seconds(now) + expiresIn) * 1000),
+      },
+      // Only the same peer's earlier pairing is replaced: a holder of another pairing token who
+      // claims the same base URL must not end that peer's trust.
+      pairing: {
+        id: pairingId,
+        peerServiceId: request.service_id,
+        peerBaseUrl: request.base_url,
+        peerName: request.name ?? null,
+      },
+    });
+    if (!outcome.consumed) {
       const record = await this.tokens.findOneBy({ id: claims.jti });
       if (
         record?.kind === 'pairing' &&
@@ -312,6 +286,11 @@ export class TokenService {
       throw await this.explainNotConsumed(record, useCase, now);
     }
 
+    const replaced = outcome.replaced.map((pairing) => pairing.masterTokenId);
+    for (const pairing of outcome.replaced) {
+      this.options.logger.info(pairing, 'master_token.revoked');
+      this.options.metrics?.tokenRevoked('master');
+    }
     this.options.states.forget(replaced);
     this.options.logger.info(
       { tokenId: claims.jti, pairingId, masterTokenId, peer: request.service_id },
