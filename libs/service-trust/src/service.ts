@@ -261,6 +261,7 @@ export async function startService(
         shutdown.drain(server, config.SHUTDOWN_TIMEOUT_SECONDS * 1000, serviceLogger),
         stopBackground?.(),
       ]);
+      peers.close();
       await states?.close();
       await dataSource.destroy();
       serviceLogger.info('service stopped');
