@@ -93,26 +93,29 @@ export class JpdRegistry {
     // the same JPD before that add exchanges a token. A second exchange would revoke this one's
     // master token, because a JPD revokes the earlier master token of the same peer.
     const now = new Date();
+    const fields: Omit<JpdRecord, 'seq'> = {
+      name: request.name,
+      url,
+      serviceId: '',
+      location: JSON.stringify(request.location ?? {}),
+      tags: JSON.stringify(request.tags ?? []),
+      encryptedMasterToken: '',
+      masterTokenId: PAIRING_IN_PROGRESS,
+      statusCode: 'OFFLINE',
+      statusMessage: 'Pairing in progress.',
+      statusCheckedAt: null,
+      pairingUrl: null,
+      twoWayStatus: 'NONE',
+      twoWayMessage: null,
+      lastHeartbeatAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     let record: JpdRecord;
     try {
-      record = await this.jpds.save({
-        name: request.name,
-        url,
-        serviceId: '',
-        location: JSON.stringify(request.location ?? {}),
-        tags: JSON.stringify(request.tags ?? []),
-        encryptedMasterToken: '',
-        masterTokenId: PAIRING_IN_PROGRESS,
-        statusCode: 'OFFLINE',
-        statusMessage: 'Pairing in progress.',
-        statusCheckedAt: null,
-        pairingUrl: null,
-        twoWayStatus: 'NONE',
-        twoWayMessage: null,
-        lastHeartbeatAt: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      // One INSERT, where save() would also open a transaction and select the row.
+      const inserted = await this.jpds.insert(fields);
+      record = { ...fields, seq: Number((inserted.identifiers[0] as { seq: number }).seq) };
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict('A JPD with this name or URL is being added at the same time.');
@@ -124,15 +127,18 @@ export class JpdRegistry {
         url,
         request.token,
       );
-      record.serviceId = peerServiceId;
-      record.pairingUrl = extension.pairing_url ?? null;
-      record.encryptedMasterToken = this.options.secretBox.seal(
-        masterToken.access_token,
-        masterTokenContext(url),
-      );
-      record.masterTokenId = masterToken.token_id;
-      record.statusMessage = 'Not probed yet.';
-      await this.jpds.save(record);
+      const paired = {
+        serviceId: peerServiceId,
+        pairingUrl: extension.pairing_url ?? null,
+        encryptedMasterToken: this.options.secretBox.seal(
+          masterToken.access_token,
+          masterTokenContext(url),
+        ),
+        masterTokenId: masterToken.token_id,
+        statusMessage: 'Not probed yet.',
+      };
+      await this.jpds.update({ seq: record.seq }, paired);
+      record = { ...record, ...paired };
     } catch (error) {
       await this.jpds.delete({ seq: record.seq });
       throw error;
@@ -308,7 +314,10 @@ export class JpdRegistry {
 
   /** Returns a JPD as the API shows it. */
   private async present(record: JpdRecord): Promise<JpdView> {
-    return jpdView(record, await this.reversePairingUrls());
+    const reversePairing = await this.options.dataSource
+      .getRepository<PairingRecord>(Entities.pairing)
+      .existsBy({ useCase: 'jpd', peerBaseUrl: record.url, status: 'active' });
+    return jpdView(record, new Set(reversePairing ? [record.url] : []));
   }
 
   /** Base URLs of the JPDs that hold an active master token issued by Mission Control. */
@@ -400,14 +409,18 @@ export class JpdRegistry {
     fields: { name?: string; url: string },
     exceptSeq?: number,
   ): Promise<void> {
-    if (fields.name !== undefined) {
-      const byName = await this.jpds.findOneBy({ name: fields.name });
-      if (byName && byName.seq !== exceptSeq)
-        throw conflict(`A JPD named ${JSON.stringify(fields.name)} already exists.`);
-    }
-    const byUrl = await this.jpds.findOneBy({ url: fields.url });
-    if (byUrl && byUrl.seq !== exceptSeq)
-      throw conflict(`A JPD with URL ${fields.url} already exists (${jpdId(byUrl)}).`);
+    const where =
+      fields.name === undefined
+        ? [{ url: fields.url }]
+        : [{ name: fields.name }, { url: fields.url }];
+    const conflicting = (
+      await this.jpds.find({ where, select: { seq: true, name: true, url: true } })
+    ).filter((record) => record.seq !== exceptSeq);
+
+    if (fields.name !== undefined && conflicting.some((record) => record.name === fields.name))
+      throw conflict(`A JPD named ${JSON.stringify(fields.name)} already exists.`);
+    const byUrl = conflicting.find((record) => record.url === fields.url);
+    if (byUrl) throw conflict(`A JPD with URL ${fields.url} already exists (${jpdId(byUrl)}).`);
   }
 }
 
