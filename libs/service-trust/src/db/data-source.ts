@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 
 import type { Dialect } from './dialect';
+import { bindSqliteIntegers } from './sqlite-parameters';
 import { serializeSqliteTransactions } from './sqlite-serializer';
 
 /** Returns the dialect that `databaseUrl` selects. */
@@ -56,7 +57,10 @@ export async function openDataSource(options: {
   }
 
   await dataSource.initialize();
-  if (dialect === 'better-sqlite3') serializeSqliteTransactions(dataSource);
+  if (dialect === 'better-sqlite3') {
+    bindSqliteIntegers(dataSource);
+    serializeSqliteTransactions(dataSource);
+  }
   await runMigrationsExclusively(dataSource);
   return dataSource;
 }
