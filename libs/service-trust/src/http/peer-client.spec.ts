@@ -95,6 +95,33 @@ describe('PeerClient', () => {
     expect(server.connections).toHaveLength(0);
   });
 
+  it('rejects a metadata host name before resolving it', async () => {
+    const resolved: string[] = [];
+    const resolveHost: HostResolver = async (hostname) => {
+      resolved.push(hostname);
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    client = new PeerClient({ ...LIMITS, resolveHost });
+
+    await expect(client.request('http://metadata.google.internal/')).rejects.toThrow(
+      'The host metadata.google.internal is a link-local or cloud metadata address, which is rejected.',
+    );
+    expect(resolved).toEqual([]);
+  });
+
+  it('rejects a request after close', async () => {
+    server = await startRawServer({ dropSecondRequestOnConnection: false });
+    client = new PeerClient(LIMITS);
+
+    client.close();
+    const failure = client.request(`http://127.0.0.1:${server.port}/status`);
+
+    await expect(failure).rejects.toThrow(
+      `http://127.0.0.1:${server.port} was not called: the service is shutting down.`,
+    );
+    expect(server.connections).toHaveLength(0);
+  });
+
   it('reports a host that does not resolve', async () => {
     const resolveHost: HostResolver = async () => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });

@@ -1,7 +1,7 @@
 import { lookup as lookupHost, type LookupAddress } from 'node:dns';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 
 import { isLinkLocalOrMetadata } from '@service-trust/pairing-protocol';
 
@@ -71,6 +71,8 @@ export class PeerClient {
     'https:': new https.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
   };
 
+  private closed = false;
+
   constructor(private readonly options: PeerClientOptions) {}
 
   /**
@@ -84,12 +86,15 @@ export class PeerClient {
     init: { method?: string; bearer?: string; json?: unknown } = {},
   ): Promise<PeerResponse> {
     const target = new URL(url);
+    if (this.closed) {
+      throw new PeerRequestError(`${target.origin} was not called: the service is shutting down.`);
+    }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       throw new PeerRequestError(
         `${target.href} is not an http or https URL, so it cannot be called.`,
       );
     }
-    this.assertAllowedLiteral(target.hostname);
+    this.assertAllowedHostName(target.hostname);
 
     const method = init.method ?? 'GET';
     const body = init.json === undefined ? undefined : JSON.stringify(init.json);
@@ -100,20 +105,24 @@ export class PeerClient {
       headers['content-length'] = String(Buffer.byteLength(body));
     }
 
+    // One budget covers the whole call, a repeated attempt included.
+    const deadline = Date.now() + this.options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.send(target, { method, headers, body });
+        return await this.send(target, { method, headers, body }, deadline);
       } catch (error) {
         // A kept-alive connection can be closed by the peer just as a request is written to it.
         // A GET changes nothing, so it is sent once more on a new connection.
-        if (attempt === 0 && error instanceof StaleConnectionError && method === 'GET') continue;
+        const stale = error instanceof StaleConnectionError && !this.closed;
+        if (attempt === 0 && stale && method === 'GET' && Date.now() < deadline) continue;
         throw this.describe(error, target);
       }
     }
   }
 
-  /** Closes the idle connections to peers. */
+  /** Closes the connections to peers and rejects any later request. */
   close(): void {
+    this.closed = true;
     this.agents['http:'].destroy();
     this.agents['https:'].destroy();
   }
@@ -121,6 +130,7 @@ export class PeerClient {
   private send(
     target: URL,
     request: { method: string; headers: Record<string, string>; body?: string },
+    deadline: number,
   ): Promise<PeerResponse> {
     const protocol = target.protocol as 'http:' | 'https:';
     const transport = protocol === 'https:' ? https : http;
@@ -132,19 +142,27 @@ export class PeerClient {
         lookup: this.lookup,
       });
       let timedOut = false;
-      let responded = false;
+      let status: number | undefined;
       const timer = setTimeout(() => {
         timedOut = true;
         outgoing.destroy(new PeerTimeoutError());
-      }, this.options.timeoutMs);
+      }, deadline - Date.now());
 
       const fail = (error: unknown) => {
         clearTimeout(timer);
         if (timedOut) {
-          const status = error instanceof ResponseBodyError ? error.status : undefined;
           reject(new ResponseBodyError(status, new PeerTimeoutError()));
-        } else if (!responded && outgoing.reusedSocket && errorCode(error) === 'ECONNRESET') {
+        } else if (
+          status === undefined &&
+          outgoing.reusedSocket &&
+          errorCode(error) === 'ECONNRESET'
+        ) {
           reject(new StaleConnectionError(error));
+        } else if (
+          status !== undefined &&
+          !(error instanceof PeerRequestError || error instanceof ResponseBodyError)
+        ) {
+          reject(new ResponseBodyError(status, error));
         } else {
           reject(error);
         }
@@ -152,7 +170,7 @@ export class PeerClient {
 
       outgoing.on('error', fail);
       outgoing.on('response', (incoming) => {
-        responded = true;
+        status = incoming.statusCode ?? 0;
         this.readResponse(incoming, target).then(
           (response) => {
             clearTimeout(timer);
@@ -249,11 +267,11 @@ export class PeerClient {
     return usable;
   }
 
-  /** Rejects a link-local or metadata address written as the URL's host. */
-  private assertAllowedLiteral(hostname: string): void {
+  /** Rejects a link-local or metadata address, or a metadata host name, as the URL's host. */
+  private assertAllowedHostName(hostname: string): void {
     if (this.options.allowLinkLocal) return;
     const host = hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && isLinkLocalOrMetadata(host)) {
+    if (isLinkLocalOrMetadata(host)) {
       throw new PeerRequestError(
         `The host ${hostname} is a link-local or cloud metadata address, which is rejected.`,
       );
