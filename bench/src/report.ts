@@ -1,5 +1,6 @@
 import type { LoadResult } from './load';
 import type { BenchResults } from './run-benchmarks';
+import type { CpuShare } from './scenarios';
 
 /** A target of the benchmark and whether this run met it. */
 export interface TargetCheck {
@@ -13,9 +14,9 @@ export const AUTH_THROUGHPUT_TARGET = 0.85;
 /**
  * Minimum exchange throughput relative to oidc-provider's token endpoint.
  *
- * NOTE: the exchange reaches about 0.2 to 0.4 of it on two cores. It writes a database
- * transaction through TypeORM, and oidc-provider writes nothing durable. bench/notes.md has the
- * profile.
+ * NOTE: the exchange reaches about 0.2 to 0.3 of it on two cores. Even with no database at all it
+ * reached about 0.4, because of the cost of Express, pino and WebCrypto per request, and it
+ * commits a durable write that oidc-provider does not make. bench/notes.md has the profiles.
  */
 export const EXCHANGE_THROUGHPUT_TARGET = 1.0;
 /** Maximum p99 of a handshake at concurrency 16 on SQLite, in milliseconds. */
@@ -88,6 +89,11 @@ export function renderReport(results: BenchResults, notes: string[] = []): strin
     `- Signing algorithm: ${results.algorithm}; services log at level info to a file`,
     `- Databases: ${results.dialects.join(', ')}` +
       (results.postgres.source ? ` (PostgreSQL from ${results.postgres.source})` : ''),
+    '- Durability: SQLite commits with `synchronous = FULL` in WAL mode, as the services run.' +
+      (results.postgres.source === 'local binaries'
+        ? ' The PostgreSQL cluster is the throwaway one of the tests, with `fsync`, ' +
+          '`synchronous_commit` and `full_page_writes` off, so its commits wait for no disk.'
+        : ''),
     `- Concurrency: ${settings.concurrencies.join(', ')}; ${settings.exchanges} exchanges and ` +
       `${settings.exchanges} peer token requests per concurrency, after ${settings.warmup} warm-up requests`,
     `- Routes without state: ${settings.routeDurationMs / 1000} s per concurrency`,
@@ -115,14 +121,15 @@ export function renderReport(results: BenchResults, notes: string[] = []): strin
     'reference is oidc-provider issuing a JWT access token (d). The last column compares with one',
     `${results.algorithm} verification and one signature per exchange, done one after another (e).`,
     '',
-    '| database | concurrency | requests/s | p50 | p99 | errors | oidc-provider requests/s | ratio | p50 ratio | p99 ratio | share of the sequential jose rate |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| database | concurrency | requests/s | p50 | p99 | errors | jpd-access CPU ms per exchange | oidc-provider requests/s | ratio | p50 ratio | p99 ratio | share of the sequential jose rate |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const row of results.exchange) {
     const peer = peerAt(results, row.concurrency);
     const r = row.result;
     add(
       `| ${row.dialect} | ${row.concurrency} | ${rate(r)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ` +
+        `${cpuOf(row.cpu, 'jpd-access')} | ` +
         `${rate(peer)} | ${ratio(r.throughput, peer.throughput)} | ${ratio(r.p50, peer.p50)} | ` +
         `${ratio(r.p99, peer.p99)} | ${ratio(r.throughput, crypto.exchangeCeiling)} |`,
     );
@@ -158,10 +165,13 @@ export function renderReport(results: BenchResults, notes: string[] = []): strin
     'verifies the pairing token, exchanges it, stores the master token encrypted and probes the',
     'JPD. Mission Control takes one JPD per URL, so each concurrent client has a JPD process of its',
     'own and deletes the JPD after adding it; the deletion is outside the latency and inside the',
-    'throughput. The reference is the exchange alone at the same concurrency on the same database.',
+    'throughput and the CPU time. Before the timing, each JPD serves its own warm-up of exchanges',
+    'and calls with a master token, as a JPD in a fleet would have. The reference is the exchange',
+    'alone at the same concurrency on the same database. CPU time is read from `/proc` for each',
+    'group of processes over the timed handshakes and divided by their number.',
     '',
-    '| database | concurrency | handshakes/s | p50 | p99 | errors | exchange requests/s | ratio | p99 ratio to the exchange | p99 ratio to 50 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| database | concurrency | handshakes/s | p50 | p99 | errors | CPU ms per handshake: Mission Control / all JPDs / client | exchange requests/s | ratio | p99 ratio to the exchange | p99 ratio to 50 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const row of results.handshake) {
     const r = row.result;
@@ -170,6 +180,7 @@ export function renderReport(results: BenchResults, notes: string[] = []): strin
     )?.result;
     add(
       `| ${row.dialect} | ${row.concurrency} | ${rate(r)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ` +
+        `${cpuOf(row.cpu, 'mission-control')} / ${cpuOf(row.cpu, 'jpd-access')} / ${cpuOf(row.cpu, 'load generator')} | ` +
         `${exchange ? rate(exchange) : 'n/a'} | ${exchange ? ratio(r.throughput, exchange.throughput) : 'n/a'} | ` +
         `${exchange ? ratio(r.p99, exchange.p99) : 'n/a'} | ${ratio(r.p99, HANDSHAKE_P99_TARGET_MS)} |`,
     );
@@ -255,6 +266,12 @@ function emptyAt(results: BenchResults, concurrency: number): LoadResult {
   const row = results.emptyRoute.find((empty) => empty.concurrency === concurrency);
   if (!row) throw new Error(`No empty-route run at concurrency ${concurrency}.`);
   return row.result;
+}
+
+/** Formats the CPU milliseconds per request of one group of processes, or n/a. */
+function cpuOf(cpu: CpuShare[] | undefined, processes: string): string {
+  const share = cpu?.find((entry) => entry.processes === processes);
+  return share ? share.msPerRequest.toFixed(2) : 'n/a';
 }
 
 const rate = (result: LoadResult) => result.throughput.toFixed(0);
