@@ -14,7 +14,7 @@ export const AUTH_THROUGHPUT_TARGET = 0.85;
 /**
  * Minimum exchange throughput relative to oidc-provider's token endpoint.
  *
- * NOTE: the exchange reaches about 0.2 to 0.3 of it on two cores. Even with no database at all it
+ * NOTE: the exchange reaches about 0.2 to 0.5 of it on two cores. Even with no database at all it
  * reached about 0.4, because of the cost of Express, pino and WebCrypto per request, and it
  * commits a durable write that oidc-provider does not make. bench/notes.md has the profiles.
  */
