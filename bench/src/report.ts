@@ -14,9 +14,9 @@ export const AUTH_THROUGHPUT_TARGET = 0.85;
 /**
  * Minimum exchange throughput relative to oidc-provider's token endpoint.
  *
- * NOTE: the exchange reaches about 0.2 to 0.5 of it on two cores. Even with no database at all it
- * reached about 0.4, because of the cost of Express, pino and WebCrypto per request, and it
- * commits a durable write that oidc-provider does not make. bench/notes.md has the profiles.
+ * NOTE: the exchange reaches about 0.2 to 0.5 of it on two cores. With no database work at all it
+ * reached about 0.4, so most of the gap is the cost of Express, pino and WebCrypto per request.
+ * It also commits a durable write that oidc-provider does not make. bench/notes.md has profiles.
  */
 export const EXCHANGE_THROUGHPUT_TARGET = 1.0;
 /** Maximum p99 of a handshake at concurrency 16 on SQLite, in milliseconds. */

@@ -219,9 +219,9 @@ export async function benchmarkAuthentication(
           without.push(
             await measure(url, Infinity, concurrency, `no authentication ${part}`, open, slice),
           );
-        // NOTE: in trial runs the first slice after the warm-ups was up to 30 % slower when it
-        // measured the master-token route, and neither route was when the open route went first.
-        // The cause was not found.
+        // NOTE: in trial runs, the first slice after the warm-ups was up to 30 % slower when it
+        // measured the master-token route. With the open route first, neither route showed it, and
+        // the cause is unknown.
         const order = index % 2 === 1 ? [runWithout, runWithToken] : [runWithToken, runWithout];
         for (const run of order) await run();
       }
@@ -390,13 +390,7 @@ async function warmUpJpd(jpd: BenchService, settings: BenchSettings, label: stri
       headers: { authorization: `Bearer ${masterToken}` },
     },
   ]) {
-    const result = await runLoad({
-      baseUrl: jpd.server.url,
-      concurrency: 4,
-      requests: settings.warmup,
-      expectStatus: 200,
-      build: () => request,
-    });
+    const result = await measure(jpd.server.url, settings.warmup, 4, `${label} warm-up`, request);
     if (result.errors > 0) {
       const log = jpd.server.logFile;
       throw new Error(`${result.errors} warm-up calls failed at ${label}; see its log in ${log}.`);

@@ -73,7 +73,7 @@ async function count(replica: RunningService, sql: string, parameters: unknown[]
 }
 
 /**
- * Calls `replica` with `bearer` every 10 ms until it stops answering 200, for at most 5 s.
+ * Calls `replica` with `bearer` every 10 ms until it stops responding with 200, for at most 5 s.
  * Returns the last status and the time it took.
  */
 async function untilRejected(
@@ -233,7 +233,7 @@ describe.each(testDialects())('replicas on %s', (dialect) => {
     const earlier = await exchange(first, (await generate(first)).pairing_token);
     expect(earlier.status).toBe(200);
     const bearer = `Bearer ${earlier.body.access_token}`;
-    // The last replica now holds the earlier token as active in memory.
+    // The last replica now has the earlier token cached as active.
     expect(
       (await requestJson(`${urlOf(last)}/system/info`, { authorization: bearer })).status,
     ).toBe(200);

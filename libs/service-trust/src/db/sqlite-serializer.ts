@@ -20,6 +20,8 @@ export function serializeSqliteTransactions(dataSource: DataSource): void {
   let owner: symbol | undefined;
   let released: Promise<void> = Promise.resolve();
 
+  // Each wait below checks the owner and starts the work in the same tick, so no transaction can
+  // begin in between. Moving the loop into an async helper would add a tick and lose that.
   const runner = dataSource.driver.createQueryRunner('master');
   const query = runner.query.bind(runner);
   runner.query = (async (...args: Parameters<typeof query>) => {

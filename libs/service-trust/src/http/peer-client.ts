@@ -251,8 +251,10 @@ export class PeerClient {
       throw new PeerRequestError(`The host ${hostname} could not be resolved.`);
     }
 
-    const wanted = familyNumber(family);
-    const usable = addresses.filter((address) => wanted === 0 || address.family === wanted);
+    const requestedFamily = familyNumber(family);
+    const usable = addresses.filter(
+      (address) => requestedFamily === 0 || address.family === requestedFamily,
+    );
     if (usable.length === 0) {
       throw new PeerRequestError(`The host ${hostname} could not be resolved.`);
     }
